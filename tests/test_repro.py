@@ -1,0 +1,70 @@
+import random
+
+import numpy as np
+import pytest
+import torch
+
+from labs import repro
+
+
+def draw():
+    return random.random(), float(np.random.rand()), float(torch.rand(1))
+
+
+def test_setup_makes_every_generator_repeat():
+    repro.setup(seed=123)
+    first = draw()
+    repro.setup(seed=123)
+    assert draw() == first
+    repro.setup(seed=124)
+    assert draw() != first
+
+
+def test_setup_fixes_threads_and_determinism(monkeypatch):
+    monkeypatch.setenv("LABS_THREADS", "1")
+    state = repro.setup(seed=0)
+    assert state.threads == 1 and torch.get_num_threads() == 1
+    assert torch.are_deterministic_algorithms_enabled()
+    monkeypatch.setenv("LABS_THREADS", "2")
+    assert repro.setup(seed=0).threads == 2
+
+
+@pytest.mark.parametrize("value", ["zero", "0", "-3"])
+def test_bad_thread_count_is_named(monkeypatch, value):
+    monkeypatch.setenv("LABS_THREADS", value)
+    with pytest.raises(ValueError, match="LABS_THREADS must be a positive integer"):
+        repro.thread_count()
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, "0", True])
+def test_bad_seed_is_refused(seed):
+    with pytest.raises(ValueError, match="non-negative int"):
+        repro.set_seed(seed)
+
+
+def test_device_is_cuda_only_when_present():
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert repro.pick_device() == expected == repro.setup(0).device
+    assert repro.pick_device("cpu") == "cpu"
+    with pytest.raises(ValueError, match="unknown device"):
+        repro.pick_device("tpu")
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message on CPU-only machines")
+def test_cuda_requested_without_gpu_explains():
+    with pytest.raises(RuntimeError, match="no CUDA GPU"):
+        repro.pick_device("cuda")
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [({"LABS_PROGRESS": "0"}, False), ({"LABS_PROGRESS": "1", "CI": "1"}, True),
+     ({"CI": "true"}, False), ({}, True)],
+)
+def test_progress_bars_follow_environment(monkeypatch, env, expected):
+    for name in ("LABS_PROGRESS", "CI"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert repro.progress_enabled() is expected
+    assert list(repro.progress(range(3))) == [0, 1, 2]
