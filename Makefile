@@ -10,6 +10,7 @@ STAMP := $(VENV)/.installed
 RUN_ENV := LABS_PROGRESS=0 LABS_THREADS=2 PYTHONHASHSEED=0 HF_HUB_OFFLINE=1 \
 	TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
 OFFLINE := PYTHONPATH=$(CURDIR)/tests/offline tools/offline.sh
+TESTS ?= tests book solutions
 NBVAL := --nbval --nbval-current-env --nbval-cell-timeout=600 \
 	--nbval-sanitize-with tests/nbval_sanitize.cfg
 
@@ -31,8 +32,9 @@ book: install
 
 # Every test: labs unit tests, static notebook checks, strict nbval on book/ and solutions/,
 # the book build with -W -n and the browser test over it, all with the network cut off.
+# `make test TESTS="tests/test_cache.py book/01_embedding.ipynb"` runs a part of them.
 test: install
-	$(RUN_ENV) $(OFFLINE) $(BIN)/python -m pytest tests book solutions $(NBVAL) $(PYTEST_ARGS)
+	$(RUN_ENV) $(OFFLINE) $(BIN)/python -m pytest $(TESTS) $(NBVAL) $(PYTEST_ARGS)
 
 # JupyterLab on the course, with progress bars on.
 lab: install

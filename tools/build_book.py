@@ -2,6 +2,7 @@
 
     python tools/build_book.py            # pages show the outputs stored in the notebooks
     python tools/build_book.py --execute  # re-execute every notebook during the build
+    python tools/build_book.py --output /tmp/mine  # build into /tmp/mine/_build/html
 
 `make book` runs this. With --execute the build reads a copy of _config.yml whose only change is
 `execute_notebooks: force`, so the notebooks in the repository are left untouched.
@@ -36,7 +37,10 @@ def build(execute: bool = False, output: Path = ROOT) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--execute", action="store_true", help="re-execute every notebook")
-    return build(parser.parse_args(argv).execute)
+    parser.add_argument("--output", type=Path, default=ROOT,
+                        help="folder that receives _build/ (default: the repository)")
+    args = parser.parse_args(argv)
+    return build(args.execute, args.output.resolve())
 
 
 if __name__ == "__main__":
