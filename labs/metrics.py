@@ -1,0 +1,227 @@
+"""Measures for any set of vectors: reconstruction error, linear probes, and the PCA baseline.
+
+Used in: chapter 3 (autoencoders against PCA, probes of latent vectors), chapters 4, 5.1, 5.2 and 6
+(the same probes and baselines on other embedding vectors).
+
+Every function takes plain arrays (NumPy arrays or torch tensors, one row per example) and
+checks them with :func:`check_vectors`, so that an empty set, a NaN or a mismatched shape gets an
+error that names the problem instead of a confusing failure deep inside scikit-learn.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+
+def check_vectors(X, name: str = "X", *, dim: int | None = None) -> np.ndarray:
+    """Return ``X`` as a 2-D float array ``(n_examples, n_features)`` after checking it.
+
+    Raises ``ValueError`` for an empty set, a non-2-D array, NaN or infinite values, or a width
+    other than ``dim`` (when given).
+    """
+    if hasattr(X, "detach"):  # a torch tensor
+        X = X.detach().cpu().numpy()
+    X = np.asarray(X)
+    if X.size == 0 or len(X) == 0:
+        raise ValueError(f"{name} is empty: pass at least one example (one row per example)")
+    if X.ndim != 2:
+        raise ValueError(
+            f"{name} has shape {X.shape}; expected (n_examples, n_features): flatten images "
+            "first, e.g. X.reshape(len(X), -1)"
+        )
+    if not np.issubdtype(X.dtype, np.number):
+        raise ValueError(f"{name} has dtype {X.dtype}; expected numbers")
+    X = X.astype(np.float64 if X.dtype == np.float64 else np.float32, copy=False)
+    if not np.isfinite(X).all():
+        bad = int((~np.isfinite(X)).any(axis=1).sum())
+        raise ValueError(
+            f"{name} contains NaN or infinite values in {bad} row(s); drop or impute them first"
+        )
+    if dim is not None and X.shape[1] != dim:
+        raise ValueError(f"{name} has {X.shape[1]} features per example; expected {dim}")
+    return X
+
+
+def check_labels(y, n: int, name: str = "y") -> np.ndarray:
+    """Return ``y`` as a 1-D integer array of length ``n`` after checking it."""
+    if hasattr(y, "detach"):
+        y = y.detach().cpu().numpy()
+    y = np.asarray(y)
+    if y.ndim != 1 or len(y) != n:
+        raise ValueError(f"{name} has shape {y.shape}; expected ({n},), one label per example")
+    return y
+
+
+def reconstruction_mse(original, reconstructed, *, per_example: bool = False):
+    """Mean squared error between inputs and their reconstructions, averaged over every value.
+
+    Args:
+        original, reconstructed: arrays of the same shape ``(n_examples, n_features)``.
+        per_example: if true, return one error per example (averaged over features) instead.
+
+    Returns:
+        A float, or a ``(n_examples,)`` array when ``per_example`` is true.
+    """
+    original = check_vectors(original, "original")
+    reconstructed = check_vectors(reconstructed, "reconstructed")
+    if original.shape != reconstructed.shape:
+        raise ValueError(
+            f"original has shape {original.shape} but reconstructed has {reconstructed.shape}; "
+            "they must match"
+        )
+    errors = ((original.astype(np.float64) - reconstructed) ** 2).mean(axis=1)
+    return errors if per_example else float(errors.mean())
+
+
+def _probe(C: float, max_iter: int, standardize: bool, seed: int):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    classifier = LogisticRegression(C=C, max_iter=max_iter, random_state=seed)
+    return make_pipeline(StandardScaler(), classifier) if standardize else classifier
+
+
+def _fit_quietly(model, X, y):
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings():
+        # lbfgs may stop at max_iter on raw, unscaled vectors; the accuracy is still what a
+        # probe of that budget reaches, which is what we report. The warning is noise here.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return model.fit(X, y)
+
+
+def linear_probe_accuracy(
+    X_train,
+    y_train,
+    X_test,
+    y_test,
+    *,
+    C: float = 1.0,
+    max_iter: int = 2000,
+    standardize: bool = True,
+    seed: int = 0,
+) -> float:
+    """Accuracy on held-out vectors of a logistic regression fitted on training vectors.
+
+    A linear probe measures how much label information a set of vectors holds in a form a
+    linear classifier can read. The vectors are standardised (fitted on the training set only)
+    unless ``standardize`` is false.
+
+    Args:
+        X_train, X_test: ``(n, d)`` vectors (embedding vectors, latent vectors, raw pixels ...).
+        y_train, y_test: ``(n,)`` integer labels.
+        C: inverse L2 regularisation strength of the logistic regression.
+        max_iter: iterations of the lbfgs solver.
+        standardize: scale each feature to zero mean and unit variance first.
+        seed: ``random_state`` of the classifier.
+
+    Returns:
+        The fraction of ``X_test`` classified correctly, in [0, 1].
+    """
+    X_train = check_vectors(X_train, "X_train")
+    X_test = check_vectors(X_test, "X_test", dim=X_train.shape[1])
+    y_train = check_labels(y_train, len(X_train), "y_train")
+    y_test = check_labels(y_test, len(X_test), "y_test")
+    if len(np.unique(y_train)) < 2:
+        raise ValueError("y_train holds a single class; a probe needs at least two")
+    model = _fit_quietly(_probe(C, max_iter, standardize, seed), X_train, y_train)
+    return float((model.predict(X_test) == y_test).mean())
+
+
+@dataclass(frozen=True)
+class ProbeScores:
+    """Cross-validated probe accuracy: the mean and standard deviation over the folds."""
+
+    mean: float
+    std: float
+    folds: tuple[float, ...]
+
+
+def cross_val_probe_accuracy(
+    X,
+    y,
+    *,
+    folds: int = 5,
+    C: float = 1.0,
+    max_iter: int = 2000,
+    standardize: bool = True,
+    seed: int = 0,
+) -> ProbeScores:
+    """Linear-probe accuracy by stratified ``folds``-fold cross-validation (shuffled with ``seed``).
+
+    Use it when there is no fixed train/test split, e.g. for a small set of sentence vectors.
+    """
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
+
+    X = check_vectors(X, "X")
+    y = check_labels(y, len(X), "y")
+    if folds < 2:
+        raise ValueError(f"folds must be at least 2, got {folds}")
+    smallest = int(np.unique(y, return_counts=True)[1].min())
+    if smallest < folds:
+        raise ValueError(
+            f"the rarest class has {smallest} example(s), fewer than folds={folds}; "
+            "lower folds or add examples"
+        )
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    with warnings.catch_warnings():
+        from sklearn.exceptions import ConvergenceWarning
+
+        warnings.simplefilter("ignore", ConvergenceWarning)  # see _fit_quietly
+        scores = cross_val_score(_probe(C, max_iter, standardize, seed), X, y, cv=splitter)
+    return ProbeScores(float(scores.mean()), float(scores.std()), tuple(float(s) for s in scores))
+
+
+@dataclass(frozen=True)
+class PCAReconstruction:
+    """PCA fitted on a training set and applied to a held-out set.
+
+    ``codes_train``/``codes_test`` are the ``k``-d latent vectors, ``reconstruction`` the
+    held-out set decoded back to the input space, ``mse`` its :func:`reconstruction_mse`, and
+    ``explained_variance`` the share of the training variance the ``k`` components keep.
+    """
+
+    k: int
+    codes_train: np.ndarray  # (n_train, k)
+    codes_test: np.ndarray  # (n_test, k)
+    reconstruction: np.ndarray  # (n_test, d)
+    mse: float
+    explained_variance: float
+
+
+def pca_reconstruction(X_train, X_test, k: int, *, seed: int = 0) -> PCAReconstruction:
+    """The linear baseline of every latent vector: PCA with ``k`` components.
+
+    PCA is the best *linear* map to ``k`` dimensions and back in squared error, so a nonlinear
+    model (an autoencoder) earns its keep only if it reconstructs held-out data better at the
+    same ``k``.
+
+    Args:
+        X_train: ``(n_train, d)`` vectors the components are fitted on.
+        X_test: ``(n_test, d)`` held-out vectors, encoded and decoded.
+        k: number of components, ``1 <= k <= min(n_train, d)``.
+        seed: ``random_state`` of scikit-learn's PCA.
+    """
+    from sklearn.decomposition import PCA
+
+    X_train = check_vectors(X_train, "X_train")
+    X_test = check_vectors(X_test, "X_test", dim=X_train.shape[1])
+    limit = min(X_train.shape)
+    if not isinstance(k, (int, np.integer)) or not 1 <= k <= limit:
+        raise ValueError(f"k must be an integer from 1 to {limit} (min of n_train and d), got {k!r}")
+    pca = PCA(n_components=int(k), random_state=seed).fit(X_train)
+    codes_test = pca.transform(X_test)
+    reconstruction = pca.inverse_transform(codes_test)
+    return PCAReconstruction(
+        k=int(k),
+        codes_train=pca.transform(X_train),
+        codes_test=codes_test,
+        reconstruction=reconstruction,
+        mse=reconstruction_mse(X_test, reconstruction),
+        explained_variance=float(pca.explained_variance_ratio_.sum()),
+    )

@@ -1,0 +1,68 @@
+import numpy as np
+import pytest
+import torch
+
+from labs import metrics
+
+
+def blobs(n=60, d=5, seed=0):
+    """Two well-separated Gaussian classes: any decent probe reads them perfectly."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 2
+    X = rng.normal(size=(n, d)) + 6.0 * y[:, None]
+    return X, y
+
+
+def test_reconstruction_mse_by_hand():
+    a = np.array([[0.0, 1.0], [1.0, 1.0]])
+    b = np.array([[0.0, 0.0], [1.0, 3.0]])
+    assert metrics.reconstruction_mse(a, b) == pytest.approx((0 + 1 + 0 + 4) / 4)
+    assert metrics.reconstruction_mse(a, b, per_example=True) == pytest.approx([0.5, 2.0])
+    assert metrics.reconstruction_mse(torch.tensor(a), torch.tensor(a)) == 0.0
+
+
+def test_probe_reads_separable_classes_and_not_noise():
+    X, y = blobs()
+    assert metrics.linear_probe_accuracy(X[:40], y[:40], X[40:], y[40:]) == 1.0
+    rng = np.random.default_rng(1)
+    noise = rng.normal(size=(400, 5))
+    labels = rng.integers(0, 2, 400)
+    chance = metrics.linear_probe_accuracy(noise[:200], labels[:200], noise[200:], labels[200:])
+    assert 0.35 < chance < 0.65
+
+
+def test_cross_validated_probe():
+    X, y = blobs()
+    scores = metrics.cross_val_probe_accuracy(X, y, folds=4)
+    assert len(scores.folds) == 4 and scores.mean == 1.0 and scores.std == 0.0
+
+
+def test_pca_is_exact_on_low_rank_data_and_explains_its_variance():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 3)) @ rng.normal(size=(3, 10))  # rank 3 in 10-d
+    exact = metrics.pca_reconstruction(X[:40], X[40:], k=3)
+    assert exact.mse < 1e-10 and exact.explained_variance == pytest.approx(1.0)
+    assert exact.codes_train.shape == (40, 3) and exact.codes_test.shape == (10, 3)
+    lossy = metrics.pca_reconstruction(X[:40], X[40:], k=1)
+    assert lossy.mse > 1e-3 and lossy.explained_variance < 1.0
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda: metrics.reconstruction_mse(np.zeros((0, 4)), np.zeros((0, 4))), "original is empty"),
+    (lambda: metrics.reconstruction_mse(np.zeros((2, 4)), np.zeros((2, 3))), "must match"),
+    (lambda: metrics.reconstruction_mse(np.zeros((2, 8, 8)), np.zeros((2, 8, 8))), "flatten"),
+    (lambda: metrics.linear_probe_accuracy(
+        np.array([[np.nan, 1.0], [0.0, 1.0]]), [0, 1], np.zeros((1, 2)), [0]), "NaN"),
+    (lambda: metrics.linear_probe_accuracy(np.zeros((2, 2)), [0, 1], np.zeros((1, 3)), [0]),
+     "expected 2"),
+    (lambda: metrics.linear_probe_accuracy(np.zeros((2, 2)), [0], np.zeros((1, 2)), [0]),
+     r"expected \(2,\)"),
+    (lambda: metrics.linear_probe_accuracy(np.zeros((2, 2)), [1, 1], np.zeros((1, 2)), [0]),
+     "single class"),
+    (lambda: metrics.cross_val_probe_accuracy(np.zeros((4, 2)), [0, 0, 0, 1]), "rarest class"),
+    (lambda: metrics.pca_reconstruction(np.ones((5, 3)), np.ones((2, 3)), k=4), "k must be"),
+    (lambda: metrics.pca_reconstruction(np.ones((5, 3)), np.ones((2, 3)), k=0), "k must be"),
+])
+def test_bad_input_is_named(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
