@@ -14,7 +14,7 @@ TESTS ?= tests book solutions
 NBVAL := --nbval --nbval-current-env --nbval-cell-timeout=600 \
 	--nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: install book test lab notebooks clean clean-cache
+.PHONY: install book test lab notebooks benchmarks clean clean-cache
 
 install: $(STAMP)
 
@@ -43,6 +43,11 @@ lab: install
 # Re-execute notebooks in place (all, or NB="book/01_embedding.ipynb ...") to refresh their outputs.
 notebooks: install
 	$(RUN_ENV) $(OFFLINE) $(BIN)/python tools/execute.py $(or $(NB),--all)
+
+# Time, memory and quality of the whole course (run by hand; about half an hour on 2 cores).
+# Results: benchmarks/results.md, shown in the book's "Reproducibility and performance" page.
+benchmarks: install
+	$(RUN_ENV) $(OFFLINE) $(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf _build

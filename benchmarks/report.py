@@ -1,0 +1,97 @@
+"""Render benchmarks/results.json as the Markdown table the book includes."""
+
+from __future__ import annotations
+
+NOTEBOOK_SECONDS = 60
+NOTEBOOK_MB = 3000
+COURSE_COLD_SECONDS = 8 * 60
+COURSE_WARM_SECONDS = 3 * 60
+BOOK_SECONDS = 90
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+def render(results: dict) -> str:
+    m = results["machine"]
+    lines = [
+        "# Benchmark results",
+        "",
+        "Produced by `make benchmarks` (`benchmarks/run.py`); do not edit by hand.",
+        "",
+        f"Measured on {m['date']}: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB RAM; "
+        f"Python {m['python']}, torch {m['torch']}, gensim {m['gensim']}; "
+        f"load average {m['load_average_at_start']} when the run started.",
+        "",
+    ]
+    notebooks = results.get("notebooks", {})
+    if notebooks:
+        lines += [
+            "## Notebooks",
+            "",
+            f"Each notebook in a fresh kernel. *Isolated cold*: alone, empty cache (target ≤ "
+            f"{NOTEBOOK_SECONDS} s, peak ≤ {NOTEBOOK_MB / 1000:g} GB). *Course cold*: in reading "
+            "order, one cache that starts empty (as CI). *Warm*: again with the cache full.",
+            "",
+            "| notebook | isolated cold (s) | course cold (s) | warm (s) | peak memory (MB) | target |",
+            "|---|---:|---:|---:|---:|---|",
+        ]
+        total_cold = total_warm = 0.0
+        for name, r in notebooks.items():
+            iso, cold, warm = r["isolated_cold"], r["course_cold"], r["warm"]
+            peak = max(iso["peak_rss_mb"], cold["peak_rss_mb"], warm["peak_rss_mb"])
+            total_cold += cold["seconds"]
+            total_warm += warm["seconds"]
+            ok = iso["seconds"] <= NOTEBOOK_SECONDS and peak <= NOTEBOOK_MB
+            lines.append(f"| `{name}` | {iso['seconds']:.1f} | {cold['seconds']:.1f} | "
+                         f"{warm['seconds']:.1f} | {peak} | {verdict(ok)} |")
+        lines += [
+            "",
+            f"Whole course from a cold cache: **{total_cold / 60:.1f} min** (target ≤ "
+            f"{COURSE_COLD_SECONDS // 60} min: {verdict(total_cold <= COURSE_COLD_SECONDS)}); "
+            f"warm: **{total_warm / 60:.1f} min** (target ≤ {COURSE_WARM_SECONDS // 60} min: "
+            f"{verdict(total_warm <= COURSE_WARM_SECONDS)}).",
+            "",
+        ]
+    book = results.get("book")
+    if book:
+        lines += [
+            "## Book build",
+            "",
+            f"`make book` with stored outputs, from scratch: **{book['seconds']:.0f} s** "
+            f"(target ≤ {BOOK_SECONDS} s: {verdict(book['seconds'] <= BOOK_SECONDS and book['exit_code'] == 0)}).",
+            "",
+        ]
+    quality = results.get("quality")
+    if quality:
+        lines += [
+            "## Model quality",
+            "",
+            "Read from the values the chapters glue, which `make test` re-validates.",
+            "",
+            "| figure | chapter | value | baseline | target | |",
+            "|---|---|---:|---|---|---|",
+        ]
+        for row in quality:
+            if "value" not in row:
+                lines.append(f"| {row['label']} | `{row['notebook']}` | — | — | — | {row['status']} |")
+                continue
+            baseline = f"{row['baseline']:.3g} ({row['baseline_label']})" if "baseline" in row else "—"
+            lines.append(f"| {row['label']} | `{row['notebook']}` | {row['value']:.3g} | {baseline} | "
+                         f"{row['goal']} | {verdict(row['met'])} |")
+        lines.append("")
+    scaling = results.get("scaling")
+    if scaling:
+        lines += ["## Scaling", ""]
+        for name, series in scaling.items():
+            lines += [
+                f"**{series['title']}**: {series['summary']}",
+                "",
+                f"| {series['size_label']} | seconds | peak memory (MB) |",
+                "|---:|---:|---:|",
+            ]
+            lines += [f"| {size:,} | {sec:.1f} | {mb} |" for size, sec, mb in
+                      zip(series["sizes"], series["seconds"], series["peak_rss_mb"])]
+            lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,53 @@
+"""The benchmark report reads glued values correctly and says when a target is missed."""
+
+import json
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import quality  # noqa: E402
+import report  # noqa: E402
+
+
+def write_notebook(path, glued):
+    outputs = [{"output_type": "display_data",
+                "data": {"application/papermill.record/text/plain": repr(value)},
+                "metadata": {"scrapbook": {"name": name, "mime_prefix": "application/papermill.record/"}}}
+               for name, value in glued.items()]
+    path.write_text(json.dumps({"cells": [{"cell_type": "code", "outputs": outputs}]}))
+
+
+def test_glued_values_are_read_back(tmp_path):
+    write_notebook(tmp_path / "nb.ipynb", {"acc": 0.91, "pct": "97.5%", "label": "ok"})
+    assert quality.glued_values(tmp_path / "nb.ipynb") == {"acc": 0.91, "pct": "97.5%", "label": "ok"}
+
+
+def test_collect_compares_with_goal_and_baseline(tmp_path, monkeypatch):
+    monkeypatch.setattr(quality, "ROOT", tmp_path)
+    write_notebook(tmp_path / "nb.ipynb", {"ae": 0.52, "pca": 1.0, "probe": "88.0%"})
+    rows = quality.collect([
+        quality.Target("AE/PCA", "nb.ipynb", "ae", "<=", 0.7, "PCA", "pca"),
+        quality.Target("probe", "nb.ipynb", "probe", ">=", 0.9),
+        quality.Target("later", "missing.ipynb", "x", ">=", 1),
+    ])
+    assert rows[0]["met"] and rows[0]["baseline"] == 1.0
+    assert rows[1]["value"] == pytest.approx(0.88) and not rows[1]["met"]
+    assert rows[2]["status"] == "chapter missing"
+    with pytest.raises(KeyError, match="glues no value named 'nope'"):
+        quality.collect([quality.Target("x", "nb.ipynb", "nope", ">=", 1)])
+
+
+def test_report_marks_missed_targets():
+    timing = {"seconds": 75.0, "peak_rss_mb": 900}
+    results = {
+        "machine": {"date": "2026-11-26", "cpu": "cpu", "cores": 2, "memory_gb": 24, "python": "3.11",
+                    "torch": "2.13", "gensim": "4.4", "load_average_at_start": 0.1},
+        "notebooks": {"book/x.ipynb": {"isolated_cold": timing, "course_cold": timing, "warm": timing}},
+        "book": {"seconds": 40, "exit_code": 0},
+    }
+    text = report.render(results)
+    assert "| `book/x.ipynb` | 75.0 | 75.0 | 75.0 | 900 | **missed** |" in text
+    assert "target ≤ 90 s: met" in text
