@@ -1,0 +1,603 @@
+"""Interactive figures that work in the static HTML book with no kernel, and live controls.
+
+Used in: appendix A (both figures and the explorer); chapter 2 (word vectors in 3-D) and
+chapter 3 (a decoded latent interpolation) once they adopt them.
+
+* :func:`plot_vectors_3d`: a rotatable 3-D scatter of embedding vectors (PCA to 3-D inside);
+* :func:`interpolation_slider`: a slider over images decoded along a path between two latent
+  vectors (see :func:`linear_path`);
+* :func:`latent_explorer`: ipywidgets sliders that decode a latent vector live (JupyterLab,
+  Colab); in the static book it shows a note saying where to run it.
+
+How the interactive figures reach the static book
+-------------------------------------------------
+A figure is an :class:`InteractiveFigure`: a small plotly figure spec (data and layout, no
+template, numbers rounded) and a sentence of alt text. Its ``_repr_mimebundle_`` gives
+
+* ``text/html`` (what the book shows): the spec as JSON in a ``<script type="application/json">``,
+  an empty ``<div role="img" aria-label="alt text">`` and a short script that draws the spec with
+  plotly.js. The script loads plotly.js once per page: from ``_static/plotly.min.js`` of the
+  built book (found through the ``data-content_root`` attribute Sphinx puts on ``<html>``), or,
+  outside the book (Colab's HTML outputs), from plotly's CDN at the version of the installed
+  ``plotly`` package. Colours follow the book's light and dark theme as the reader switches.
+* ``application/vnd.plotly.v1+json``: the same spec, which JupyterLab and VS Code draw natively;
+* ``text/plain``: the alt text, for terminals and for nbval's diff.
+
+Nothing in the bundle is random: the element id is a hash of the spec, so strict nbval compares
+it like any other output, and a figure costs a few kilobytes of notebook, never plotly.js's
+4.8 MB. This module is also a Sphinx extension (listed in ``_config.yml``): its :func:`setup`
+copies ``plotly.min.js`` from the installed ``plotly`` package into the built book's
+``_static/`` folder, so the repository never stores it and the book needs no network.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import html
+import io
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from labs.viz import PALETTE
+
+PLOTLY_MIME = "application/vnd.plotly.v1+json"
+PLOTLY_JS = "plotly.min.js"  # file name under the built book's _static/
+DECIMALS = 4  # coordinates and pixel values are rounded so that outputs are stable and small
+# Black, the palette's last colour, vanishes on the dark theme's background: interactive figures
+# use the first seven colours, and tell groups apart by marker symbol as well.
+FIGURE_COLOURS = tuple(c for c in PALETTE if c.upper() != "#000000")
+# plotly draws 3-D markers as font glyphs; its "x" is an emoji that many fonts lack (a box).
+SYMBOLS_3D = ("circle", "diamond", "square", "cross", "circle-open", "diamond-open", "square-open")
+
+
+def plotly_js_path() -> Path:
+    """``plotly.min.js`` as shipped inside the installed ``plotly`` package (no network)."""
+    import plotly
+
+    path = Path(plotly.__file__).parent / "package_data" / PLOTLY_JS
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path} is missing; reinstall plotly (pip install --force-reinstall plotly)"
+        )
+    return path
+
+
+def plotly_js_version() -> str:
+    """Version of the plotly.js bundled with the installed ``plotly`` package."""
+    from plotly.offline import get_plotlyjs_version
+
+    return get_plotlyjs_version()
+
+
+def _rounded(values) -> list:
+    """A nested list of floats rounded to :data:`DECIMALS`, with ``-0.0`` written as ``0.0``."""
+    array = np.round(np.asarray(values, dtype=np.float64), DECIMALS) + 0.0
+    return array.tolist()
+
+
+# The script drawn under every figure. HASH and CDN are filled in by InteractiveFigure.html().
+_LOADER = r"""(function () {
+  var me = document.currentScript;
+  var box = (me && me.parentNode) || document.querySelector('[data-labs-figure="HASH"]');
+  var spec = JSON.parse(box.querySelector('script[type="application/json"]').textContent);
+  var plot = box.querySelector('.labs-plot');
+  function themed() {
+    // The text colour of the figure's container: the book's light or dark theme, or the
+    // notebook's. Lines and grids use it faintly; backgrounds stay transparent.
+    var fg = getComputedStyle(plot).color || '#222832';
+    var rgb = (fg.match(/\d+(\.\d+)?/g) || [34, 40, 50]).slice(0, 3).join(',');
+    var faint = 'rgba(' + rgb + ',0.3)';
+    var patch = {'font.color': fg, 'paper_bgcolor': 'rgba(0,0,0,0)', 'plot_bgcolor': 'rgba(0,0,0,0)',
+                 'modebar.bgcolor': 'rgba(0,0,0,0)', 'modebar.color': faint, 'modebar.activecolor': fg};
+    if (spec.layout.scene) {
+      ['xaxis', 'yaxis', 'zaxis'].forEach(function (axis) {
+        patch['scene.' + axis + '.gridcolor'] = faint;
+        patch['scene.' + axis + '.zerolinecolor'] = faint;
+        patch['scene.' + axis + '.linecolor'] = faint;
+      });
+    }
+    if (spec.layout.sliders) {
+      patch['sliders[0].font.color'] = fg;
+      patch['sliders[0].currentvalue.font.color'] = fg;
+      patch['sliders[0].tickcolor'] = fg;
+    }
+    return patch;
+  }
+  function draw() {
+    window.Plotly.newPlot(plot, spec.data, spec.layout, spec.config).then(function () {
+      window.Plotly.relayout(plot, themed());
+      new MutationObserver(function () { window.Plotly.relayout(plot, themed()); })
+        .observe(document.documentElement, {attributes: true, attributeFilter: ['data-theme']});
+      box.setAttribute('data-labs-ready', 'true');
+    });
+  }
+  if (window.Plotly) { draw(); return; }
+  var tag = document.getElementById('labs-plotly-js');
+  if (!tag) {
+    tag = document.createElement('script');
+    tag.id = 'labs-plotly-js';
+    var root = document.documentElement.getAttribute('data-content_root');
+    tag.src = root !== null ? root + '_static/plotly.min.js' : 'CDN';
+    document.head.appendChild(tag);
+  }
+  tag.addEventListener('load', draw);
+  tag.addEventListener('error', function () {
+    plot.textContent = 'This interactive figure needs plotly.js, which could not be loaded.';
+  });
+})();"""
+
+
+@dataclass(frozen=True, eq=False)
+class InteractiveFigure:
+    """A plotly figure that displays itself as small, deterministic HTML (see the module docs).
+
+    ``spec`` holds ``data``, ``layout`` and ``config`` (a plotly figure as plain JSON); ``alt``
+    describes the figure in one sentence for readers who cannot see it; ``title`` is shown above
+    the figure as HTML text (it wraps, and takes the page's colours); ``height`` is in pixels.
+    """
+
+    spec: dict
+    alt: str
+    title: str = ""
+    height: int = 520
+
+    @classmethod
+    def from_plotly(cls, figure, alt: str, height: int | None = None) -> "InteractiveFigure":
+        """Wrap any plotly figure (``plotly.graph_objects.Figure``) for the book, dropping
+        plotly's default template (8 KB of styling) so that the output stays small."""
+        spec = json.loads(figure.to_json())
+        layout = spec.setdefault("layout", {})
+        layout.pop("template", None)
+        title = layout.pop("title", {}) or {}
+        spec["config"] = {**_CONFIG, **spec.get("config", {})}
+        height = height or layout.get("height") or 480
+        return cls(spec=spec, alt=alt, title=title.get("text", ""), height=int(height))
+
+    def to_json(self) -> str:
+        """The spec as compact JSON with sorted keys (the same bytes on every run)."""
+        return json.dumps(self.spec, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+    @property
+    def figure_id(self) -> str:
+        """A stable id: the first 12 hex digits of the SHA-256 of the spec and the texts."""
+        text = "\0".join((self.to_json(), self.alt, self.title))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+    def html(self) -> str:
+        """The HTML that draws the figure in a browser page (see the module docs)."""
+        spec = self.to_json().replace("</", "<\\/")  # a string in the JSON may not close the tag
+        cdn = f"https://cdn.plot.ly/plotly-{plotly_js_version()}.min.js"
+        loader = _LOADER.replace("HASH", self.figure_id).replace("'CDN'", json.dumps(cdn))
+        title = (f'<p class="labs-figure-title" style="font-weight:600;margin:0 0 0.25em">'
+                 f"{html.escape(self.title)}</p>\n" if self.title else "")
+        return (
+            f'<div class="labs-interactive" data-labs-figure="{self.figure_id}">\n{title}'
+            f'<script type="application/json">{spec}</script>\n'
+            f'<div class="labs-plot" id="labs-figure-{self.figure_id}" role="img" '
+            f'aria-label="{html.escape(self.alt)}" style="width:100%;height:{self.height}px">'
+            f"</div>\n<noscript>{html.escape(self.alt)}</noscript>\n"
+            f"<script>\n{loader}\n</script>\n</div>"
+        )
+
+    def plotly_json(self) -> dict:
+        """The figure for plotly's own renderers (JupyterLab, VS Code), title included."""
+        spec = json.loads(self.to_json())
+        if self.title:
+            layout = spec["layout"]
+            layout["title"] = {"text": self.title, "x": 0.02, "xanchor": "left"}
+            layout["margin"] = {**layout.get("margin", {}), "t": layout.get("margin", {}).get("t", 0) + 40}
+        return spec
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        return {
+            "text/plain": f"[interactive figure] {self.title + ': ' if self.title else ''}{self.alt}",
+            "text/html": self.html(),
+            PLOTLY_MIME: self.plotly_json(),
+        }
+
+
+def _base_layout(height: int) -> dict:
+    return {
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+        "font": {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 13},
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "modebar": {"orientation": "v"},
+    }
+
+
+# Plotly's mode bar without the link to plotly's website and without the cloud buttons.
+_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["sendDataToCloud"]}
+
+
+# ----------------------------------------------------------------------------------------------
+# A rotatable 3-D view of embedding vectors
+
+
+def pca_3d(vectors) -> tuple[np.ndarray, np.ndarray]:
+    """Project ``vectors`` (n, d) onto their first 3 principal components.
+
+    Returns ``(coordinates (n, 3), share of the total variance kept by each axis (3,))``. The sign
+    of each axis is fixed (its largest loading is positive), so the result is the same on every
+    run, like scikit-learn's PCA.
+    """
+    x = np.asarray(vectors, dtype=np.float64)
+    if x.ndim != 2:
+        raise ValueError(f"vectors must be a 2-D array (n_items, dim), got shape {x.shape}")
+    if x.shape[0] < 3 or x.shape[1] < 3:
+        raise ValueError(
+            f"a 3-D view needs at least 3 vectors of at least 3 dimensions, got shape {x.shape}"
+        )
+    if not np.isfinite(x).all():
+        raise ValueError("vectors contain NaN or infinite values; drop or fix those rows first")
+    centred = x - x.mean(axis=0)
+    _, singular, components = np.linalg.svd(centred, full_matrices=False)
+    components = components[:3]
+    signs = np.sign(components[np.arange(3), np.abs(components).argmax(axis=1)])
+    components = components * signs[:, None]
+    total = float((singular**2).sum())
+    kept = (singular[:3] ** 2) / total if total > 0 else np.zeros(3)
+    return centred @ components.T, kept
+
+
+@dataclass(frozen=True, eq=False)
+class VectorView(InteractiveFigure):
+    """The figure of :func:`plot_vectors_3d`, with what it shows: ``coordinates`` (n, 3) and
+    ``variance_kept`` (3,), the share of the vectors' variance along each of the three axes."""
+
+    coordinates: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
+    variance_kept: np.ndarray = field(default_factory=lambda: np.zeros(3))
+
+
+def plot_vectors_3d(
+    vectors,
+    labels: Sequence[str],
+    *,
+    groups: Sequence[str] | None = None,
+    title: str = "Embedding vectors, projected to 3-D by PCA",
+    alt: str | None = None,
+    height: int = 560,
+) -> VectorView:
+    """A rotatable 3-D scatter of embedding vectors, labelled, projected to 3-D by PCA inside.
+
+    ``vectors`` is (n, d) with d ≥ 3, ``labels`` names each row (drawn beside its point);
+    ``groups`` (one name per row) colours the points and adds a legend whose entries toggle a
+    group. Drag to rotate, scroll to zoom, hover for a label. The three axes keep only part of
+    the variance (``result.variance_kept``): say so where the figure is used. Returns a
+    :class:`VectorView`, which displays itself in the book, JupyterLab and Colab.
+    """
+    x = np.asarray(vectors, dtype=np.float64)
+    labels = [str(label) for label in labels]
+    if x.ndim != 2 or len(labels) != len(x):
+        raise ValueError(
+            f"labels must name every row of vectors: got {len(labels)} labels for vectors of "
+            f"shape {x.shape}"
+        )
+    group_names = [str(g) for g in groups] if groups is not None else ["vectors"] * len(labels)
+    if len(group_names) != len(labels):
+        raise ValueError(f"groups must have one entry per vector: got {len(group_names)} for {len(labels)}")
+    coordinates, kept = pca_3d(x)
+    traces = []
+    order = list(dict.fromkeys(group_names))  # first-seen order, the same on every run
+    for number, name in enumerate(order):
+        rows = [i for i, g in enumerate(group_names) if g == name]
+        xyz = _rounded(coordinates[rows])
+        traces.append({
+            "type": "scatter3d",
+            "mode": "markers+text",
+            "name": name,
+            "showlegend": groups is not None,
+            "x": [p[0] for p in xyz], "y": [p[1] for p in xyz], "z": [p[2] for p in xyz],
+            "text": [labels[i] for i in rows],
+            "textposition": "top center",
+            "textfont": {"size": 10},
+            "hovertemplate": "%{text}" + (f"<br>{html.escape(name)}" if groups is not None else "") + "<extra></extra>",
+            "marker": {
+                "size": 5,
+                "color": FIGURE_COLOURS[number % len(FIGURE_COLOURS)],
+                "symbol": SYMBOLS_3D[number % len(SYMBOLS_3D)],
+                "line": {"width": 0},
+            },
+        })
+    axes = {
+        f"{axis}axis": {"title": {"text": f"PC {i + 1} ({kept[i]:.0%})"}, "showticklabels": False,
+                         "showspikes": False}
+        for i, axis in enumerate("xyz")
+    }
+    layout = _base_layout(height)
+    layout["scene"] = {**axes, "aspectmode": "data",
+                       "camera": {"eye": {"x": 1.3, "y": 1.3, "z": 0.8}}}
+    layout["legend"] = {"itemsizing": "constant", "x": 0.0, "y": 1.0, "bgcolor": "rgba(0,0,0,0)"}
+    if alt is None:
+        described = f" in {len(order)} groups ({', '.join(order)})" if groups is not None else ""
+        alt = (
+            f"Rotatable 3-D scatter plot of {len(labels)} embedding vectors{described}, each "
+            f"labelled with its word, projected from {x.shape[1]} to 3 dimensions by PCA, "
+            f"which keeps {kept.sum():.0%} of their variance."
+        )
+    return VectorView(
+        spec={"data": traces, "layout": layout, "config": _CONFIG},
+        alt=alt, title=title, height=height, coordinates=coordinates, variance_kept=kept,
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# A slider over images decoded along a latent interpolation
+
+
+def linear_path(start, end, steps: int = 11) -> np.ndarray:
+    """``steps`` evenly spaced points from ``start`` to ``end`` (both included): (steps, dim)."""
+    a, b = np.asarray(start, dtype=np.float64), np.asarray(end, dtype=np.float64)
+    if a.shape != b.shape or a.ndim != 1:
+        raise ValueError(f"start and end must be 1-D vectors of one size, got {a.shape} and {b.shape}")
+    if steps < 2:
+        raise ValueError(f"steps must be at least 2 (the two ends), got {steps}")
+    t = np.linspace(0.0, 1.0, steps)[:, None]
+    return (1 - t) * a + t * b
+
+
+def _as_images(frames, image_shape: tuple[int, int]) -> np.ndarray:
+    images = np.asarray(frames, dtype=np.float64)
+    size = int(np.prod(image_shape))
+    if images.ndim == 2 and images.shape[1] == size:
+        images = images.reshape(len(images), *image_shape)
+    if images.ndim != 3 or images.shape[1:] != tuple(image_shape):
+        raise ValueError(
+            f"frames must be (n_frames, {size}) or (n_frames, {image_shape[0]}, {image_shape[1]}) "
+            f"for images of shape {tuple(image_shape)}, got {np.asarray(frames).shape}"
+        )
+    if len(images) < 2:
+        raise ValueError(f"an interpolation needs at least 2 frames, got {len(images)}")
+    if not np.isfinite(images).all():
+        raise ValueError("frames contain NaN or infinite values")
+    return images
+
+
+def interpolation_slider(
+    frames,
+    image_shape: tuple[int, int],
+    *,
+    title: str = "Images decoded along a straight line between two latent vectors",
+    ends: tuple[str, str] = ("start", "end"),
+    value_range: tuple[float, float] = (0.0, 1.0),
+    alt: str | None = None,
+    height: int = 360,
+) -> InteractiveFigure:
+    """A slider over images decoded along a latent interpolation, for the static book.
+
+    ``frames`` holds the decoded images in order, (n_frames, H*W) or (n_frames, H, W), the first
+    at t = 0 and the last at t = 1 (e.g. ``decode(linear_path(z_a, z_b))``). The figure shows
+    the two ends and, between them, the frame the slider selects. Pixels are drawn dark on light,
+    from ``value_range[0]`` (white) to ``value_range[1]`` (black).
+    """
+    images = _as_images(frames, tuple(image_shape))
+    low, high = value_range
+    if not low < high:
+        raise ValueError(f"value_range must be (low, high) with low < high, got {value_range}")
+    n = len(images)
+    ts = np.linspace(0.0, 1.0, n)
+    middle = n // 2
+    rows, cols = image_shape
+    heat = {"type": "heatmap", "colorscale": "Greys", "reversescale": True, "zmin": low, "zmax": high,
+            "showscale": False, "hovertemplate": "row %{y}, column %{x}: %{z:.2f}<extra></extra>"}
+    data, layout = [], _base_layout(height)
+    domains = ((0.0, 0.28), (0.36, 0.64), (0.72, 1.0))
+    captions = (f"{ends[0]} (t = 0)", f"decoded at t = {ts[middle]:.2f}", f"{ends[1]} (t = 1)")
+    for panel, (image, domain) in enumerate(zip((images[0], images[middle], images[-1]), domains)):
+        suffix = "" if panel == 0 else str(panel + 1)
+        data.append({**heat, "z": _rounded(image), "xaxis": f"x{suffix}", "yaxis": f"y{suffix}",
+                     "name": captions[panel]})
+        layout[f"xaxis{suffix}"] = {"domain": list(domain), "visible": False, "constrain": "domain"}
+        layout[f"yaxis{suffix}"] = {"autorange": "reversed", "visible": False,
+                                    "scaleanchor": f"x{suffix}", "constrain": "domain"}
+    layout["annotations"] = [
+        {"text": text, "x": sum(domain) / 2, "y": 1.0, "xref": "paper", "yref": "paper",
+         "xanchor": "center", "yanchor": "bottom", "showarrow": False}
+        for text, domain in zip(captions, domains)
+    ]
+    steps = [
+        {"method": "update", "label": f"{t:.2f}",
+         "args": [{"z": [_rounded(image)]},
+                  {"annotations[1].text": f"decoded at t = {t:.2f}"}, [1]]}
+        for t, image in zip(ts, images)
+    ]
+    layout["sliders"] = [{
+        "active": middle, "steps": steps, "pad": {"t": 30, "b": 10}, "len": 1.0, "x": 0.0,
+        "currentvalue": {"prefix": "t = ", "visible": True, "xanchor": "center"},
+    }]
+    layout["margin"]["t"] = 30  # room for the panel captions
+    if alt is None:
+        alt = (
+            f"Three {rows}×{cols} images side by side: the {ends[0]} and the {ends[1]} of a "
+            f"straight-line path between two latent vectors, and between them the image decoded "
+            f"at the point a slider selects, in {n} steps from t = 0 to t = 1."
+        )
+    return InteractiveFigure(spec={"data": data, "layout": layout, "config": _CONFIG},
+                             alt=alt, title=title, height=height)
+
+
+# ----------------------------------------------------------------------------------------------
+# Live controls (ipywidgets): a latent-space explorer
+
+
+def _png(image: np.ndarray, value_range: tuple[float, float], scale: int) -> bytes:
+    """A grey-scale PNG of ``image`` (dark ink on white), each pixel a ``scale``×``scale`` block."""
+    from PIL import Image
+
+    low, high = value_range
+    ink = np.clip((image - low) / (high - low), 0.0, 1.0)
+    pixels = np.round(255 * (1.0 - ink)).astype(np.uint8)
+    pixels = np.kron(pixels, np.ones((scale, scale), dtype=np.uint8))
+    buffer = io.BytesIO()
+    Image.fromarray(pixels, mode="L").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def latent_explorer(
+    decode: Callable[[np.ndarray], np.ndarray],
+    latents,
+    *,
+    image_shape: tuple[int, int],
+    start=None,
+    names: Sequence[str] | None = None,
+    value_range: tuple[float, float] = (0.0, 1.0),
+    scale: int = 24,
+    seed: int = 0,
+):
+    """Sliders, one per latent dimension, and the image ``decode`` makes of them, live.
+
+    ``decode`` maps one latent vector (dim,) to an image with ``prod(image_shape)`` values;
+    ``latents`` (n, dim) are latent vectors of real data, which set each slider's range (their
+    1st to 99th percentile) and feed the "random data point" button; ``start`` (default: their
+    mean) is where the sliders begin. Needs a live kernel (JupyterLab, Colab): in the static book
+    the output is a note that says how to open the page with one. Returns the widget.
+    """
+    import ipywidgets as widgets
+
+    codes = np.asarray(latents, dtype=np.float64)
+    if codes.ndim != 2 or len(codes) < 2:
+        raise ValueError(f"latents must be (n_points, dim) with n_points >= 2, got shape {codes.shape}")
+    dim = codes.shape[1]
+    origin = codes.mean(axis=0) if start is None else np.asarray(start, dtype=np.float64)
+    if origin.shape != (dim,):
+        raise ValueError(f"start must have shape ({dim},), like one row of latents; got {origin.shape}")
+    names = list(names) if names is not None else [f"z[{i}]" for i in range(dim)]
+    if len(names) != dim:
+        raise ValueError(f"names must name each of the {dim} latent dimensions, got {len(names)}")
+    size = int(np.prod(image_shape))
+    probe = np.asarray(decode(origin), dtype=np.float64)
+    if probe.size != size:
+        raise ValueError(
+            f"decode returned {probe.size} values for one latent vector; image_shape "
+            f"{tuple(image_shape)} needs {size}"
+        )
+    low, high = np.percentile(codes, [1, 99], axis=0)
+    sliders = [
+        widgets.FloatSlider(
+            value=float(np.clip(origin[i], low[i], high[i])), min=float(low[i]), max=float(high[i]),
+            step=float((high[i] - low[i]) / 100) or 0.01, description=names[i],
+            continuous_update=True, readout_format=".2f",
+        )
+        for i in range(dim)
+    ]
+    explorer = _explorer_class()
+    return explorer(decode, sliders, codes, origin, tuple(image_shape), value_range, scale, seed)
+
+
+@functools.cache
+def _explorer_class():
+    import ipywidgets as widgets
+
+    class LatentExplorer(widgets.VBox):
+        """The widget :func:`latent_explorer` returns: ``sliders``, ``image``, ``latent()``."""
+
+        def __init__(self, decode, sliders, codes, origin, image_shape, value_range, scale, seed):
+            self._decode, self._codes, self._origin = decode, codes, origin
+            self._shape, self._range, self._scale = image_shape, value_range, scale
+            self._rng = np.random.default_rng(seed)
+            self.sliders = sliders
+            self.image = widgets.Image(format="png", value=b"")
+            self.random_button = widgets.Button(description="random data point",
+                                                tooltip="set the sliders to a real latent vector")
+            self.reset_button = widgets.Button(description="reset")
+            self.random_button.on_click(lambda _: self.set_latent(self._codes[self._rng.integers(len(self._codes))]))
+            self.reset_button.on_click(lambda _: self.set_latent(self._origin))
+            for slider in sliders:
+                slider.observe(self._redraw, names="value")
+            controls = widgets.VBox([*sliders, widgets.HBox([self.random_button, self.reset_button])])
+            super().__init__([widgets.HBox([controls, self.image])])
+            self._redraw()
+
+        def latent(self) -> np.ndarray:
+            """The latent vector the sliders show now."""
+            return np.array([s.value for s in self.sliders], dtype=np.float64)
+
+        def set_latent(self, values) -> None:
+            """Move every slider (clipped to its range) and redraw once."""
+            self._hold = True
+            try:
+                for slider, value in zip(self.sliders, np.asarray(values, dtype=np.float64)):
+                    slider.value = float(np.clip(value, slider.min, slider.max))
+            finally:
+                self._hold = False
+            self._redraw()
+
+        def _redraw(self, change=None) -> None:
+            if getattr(self, "_hold", False):
+                return
+            decoded = np.asarray(self._decode(self.latent()), dtype=np.float64).reshape(self._shape)
+            self.image.value = _png(decoded, self._range, self._scale)
+
+        def _repr_mimebundle_(self, **kwargs):
+            bundle = super()._repr_mimebundle_(**kwargs) or {}
+            dim = len(self.sliders)
+            note = (f"Latent explorer: {dim} sliders, one per latent dimension, and the image "
+                    "decoded from them. It needs a live Python kernel.")
+            bundle["text/plain"] = f"[live controls] {note}"
+            bundle["text/html"] = (
+                '<div class="admonition note labs-live-only">'
+                '<p class="admonition-title">Live controls</p>'
+                f"<p>{html.escape(note)} Open this page in Colab or JupyterLab (the launch "
+                "button at the top of the page) and run the cells to move the sliders.</p></div>"
+            )
+            return bundle
+
+    return LatentExplorer
+
+
+def __getattr__(name: str):
+    # ``labs.interactive.LatentExplorer`` is built on first use, so that importing this module
+    # (the book build does) does not import ipywidgets.
+    if name == "LatentExplorer":
+        return _explorer_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# ----------------------------------------------------------------------------------------------
+# The Sphinx side: ship plotly.js with the book
+
+
+def _copy_plotly_js(app, exception) -> None:
+    if exception is None and getattr(app.builder, "format", "") == "html":
+        target = Path(app.outdir) / "_static" / PLOTLY_JS
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(plotly_js_path(), target)
+
+
+def _drop_duplicate_scripts(app, pagename, templatename, context, doctree) -> None:
+    # sphinx-thebe registers its inline configuration script (`const THEBE_JS_URL = ...`) with
+    # both Sphinx's registry and the HTML builder (once with filename None, once with ""), so
+    # every page gets it twice and the second copy throws "Identifier 'THEBE_JS_URL' has already
+    # been declared". Keep each script (same file, same attributes) once.
+    scripts = context.get("script_files")
+    if not scripts:
+        return
+    seen, kept = set(), []
+    for script in scripts:
+        attributes = tuple(sorted(getattr(script, "attributes", {}).items()))
+        key = (getattr(script, "filename", str(script)) or "", attributes)
+        if key not in seen:
+            seen.add(key)
+            kept.append(script)
+    context["script_files"] = kept
+
+
+def setup(app) -> dict:
+    """Sphinx extension entry point (``_config.yml`` lists ``labs.interactive``): after an HTML
+    build, copy the installed plotly package's ``plotly.min.js`` into ``_static/``; on every
+    page, drop the scripts that other extensions added twice."""
+    plotly_js_path()  # fail at the start of the build, not the end, if plotly is broken
+    app.connect("build-finished", _copy_plotly_js)
+    app.connect("html-page-context", _drop_duplicate_scripts, priority=900)
+    # A change to this file changes what every page contains: Sphinx rebuilds all of them when
+    # an extension's env_version changes, so derive it from the file itself.
+    source = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    return {"parallel_read_safe": True, "parallel_write_safe": True,
+            "env_version": int(source[:8], 16)}

@@ -1,0 +1,347 @@
+"""The built book in a real browser: Debian's Chromium (never a downloaded one), driven by
+Playwright from PyPI, over the book served on 127.0.0.1.
+
+Every page loads with no console error and no request leaving the machine, every image loads
+and has alt text, the launch/repository/download buttons open and point at the repository of
+_config.yml, the search page finds a chapter, and every interactive figure responds to a drag
+(3-D views) or a slider move (interpolations) and follows the dark theme. A screenshot of every
+page (light, and dark where it has figures) is saved under _build/screenshots/ for inspection.
+"""
+
+import functools
+import http.server
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+from conftest import ROOT, toc_entries
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip(
+        "the browser test needs Debian's Chromium at /usr/bin/chromium, which is missing: "
+        "install it with `sudo apt-get install chromium fonts-noto-cjk` (on Debian or Ubuntu; "
+        ".ci/run does this in CI); Playwright's own downloaded browsers are not used",
+        allow_module_level=True,
+    )
+
+pytestmark = [pytest.mark.book, pytest.mark.browser]
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+HARMLESS_CONSOLE = (
+    # pydata-sphinx-theme logs this on a first visit, before a light/dark choice is stored in
+    # localStorage; it then falls back to the default mode. Harmless.
+    "Got invalid theme mode",
+)
+# Resources the *published* book may fetch from the internet, each with the reason. Offline (as
+# here) the request is refused and the page must still work.
+ONLINE_ONLY = {
+    "cdn.jsdelivr.net/npm/mathjax@": "MathJax, which Sphinx adds to pages with maths; offline "
+                                     "the maths shows as TeX source",
+}
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+REPOSITORY = CONFIG["repository"]["url"].rstrip("/")
+OWNER_REPO = urlsplit(REPOSITORY).path.strip("/")
+BRANCH = CONFIG["repository"]["branch"]
+PAGES = toc_entries()
+NOTEBOOK_PAGES = [p for p in PAGES if (ROOT / f"{p}.ipynb").exists()]
+CHAPTER_PAGES = [p for p in PAGES if re.match(r"book/(\d\d_|appendix_)", p)]
+VIEWPORT = {"width": 1280, "height": 900}
+
+
+def interactive_figures() -> list[tuple[str, int, str]]:
+    """(page, index on the page, "3d" or "slider") for every interactive figure in the stored
+    outputs of the notebooks the book shows, read without building anything."""
+    found = []
+    for entry in NOTEBOOK_PAGES:
+        notebook = json.loads((ROOT / f"{entry}.ipynb").read_text(encoding="utf-8"))
+        index = 0
+        for cell in notebook["cells"]:
+            for output in cell.get("outputs", []):
+                html = "".join(output.get("data", {}).get("text/html", ""))
+                if "labs-interactive" not in html:
+                    continue
+                kind = "3d" if '"type":"scatter3d"' in html else "slider" if '"sliders"' in html else "other"
+                found.append((entry, index, kind))
+                index += 1
+    return found
+
+
+FIGURES = interactive_figures()
+
+
+# ---------------------------------------------------------------- fixtures
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def site(built_book):
+    """The built book served over HTTP on 127.0.0.1 (a free port); yields its base URL."""
+    handler = functools.partial(QuietHandler, directory=str(built_book))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def screenshots(built_book):
+    folder = built_book.parent / "screenshots"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+@dataclass
+class Visit:
+    """A page opened in a fresh browser context, with what went wrong while it loaded."""
+
+    page: object
+    errors: list[str] = field(default_factory=list)
+    external: list[str] = field(default_factory=list)
+
+    def problems(self) -> list[str]:
+        unexpected = [u for u in self.external if not any(k in u for k in ONLINE_ONLY)]
+        return self.errors + [f"request leaving the machine: {u}" for u in unexpected]
+
+
+def online_only(url: str) -> bool:
+    return any(key in url for key in ONLINE_ONLY)
+
+
+def visit(browser, url: str, *, dark: bool = False) -> Visit:
+    """Open ``url`` in a new context (light or dark theme), refuse every request that is not to
+    127.0.0.1, wait until the network is idle and every interactive figure has been drawn."""
+    context = browser.new_context(viewport=VIEWPORT, service_workers="block")
+    mode = "dark" if dark else "light"
+    context.add_init_script(f"localStorage.setItem('mode', '{mode}');"
+                            f"localStorage.setItem('theme', '{mode}');")
+    result = Visit(page=None)
+
+    def route(request_route):
+        if urlsplit(request_route.request.url).hostname == "127.0.0.1":
+            request_route.continue_()
+        else:
+            result.external.append(request_route.request.url)
+            request_route.abort()
+
+    def on_console(message):
+        source = (message.location or {}).get("url", "")
+        if message.type != "error" or any(h in message.text for h in HARMLESS_CONSOLE):
+            return
+        if message.text.startswith("Failed to load resource") and online_only(source):
+            return  # an ONLINE_ONLY request refused above; listed in result.external
+        result.errors.append(f"console error: {message.text} ({source})")
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: result.errors.append(f"uncaught exception: {error}"))
+    page.on("response", lambda r: result.errors.append(f"HTTP {r.status}: {r.url}")
+            if r.status >= 400 else None)
+    page.goto(url, wait_until="networkidle")
+    page.wait_for_function(
+        "document.querySelectorAll('.labs-interactive:not([data-labs-ready])').length === 0",
+        timeout=30_000,
+    )
+    result.page = page
+    return result
+
+
+def close(result: Visit) -> None:
+    result.page.context.close()
+
+
+def shot_name(entry: str, suffix: str = "") -> str:
+    return entry.replace("/", "__") + suffix + ".png"
+
+
+LOAD_IMAGES = """async () => {
+  const images = [...document.images];
+  images.forEach(img => { img.loading = 'eager'; });
+  await Promise.all(images.map(img => img.decode().catch(() => null)));
+  return images.map(img => ({src: img.getAttribute('src'), alt: img.getAttribute('alt'),
+                             loaded: img.complete && img.naturalWidth > 0}));
+}"""
+
+
+# ---------------------------------------------------------------- every page
+
+
+@pytest.mark.parametrize("entry", PAGES + ["search", "genindex"])
+def test_page_loads_cleanly_and_every_image_loads_with_alt_text(browser, site, screenshots, entry):
+    result = visit(browser, f"{site}{entry}.html")
+    try:
+        images = result.page.evaluate(LOAD_IMAGES)
+        result.page.screenshot(path=str(screenshots / shot_name(entry)), full_page=True)
+        has_figures = images or result.page.locator(".labs-interactive").count()
+    finally:
+        close(result)
+    assert not result.problems(), "\n".join(result.problems())
+    assert not [i["src"] for i in images if not i["loaded"]], "images that did not load"
+    assert not [i["src"] for i in images if not (i["alt"] or "").strip()], "images without alt"
+    if has_figures:  # the same page in the dark theme, for the figures' sake
+        dark = visit(browser, f"{site}{entry}.html", dark=True)
+        try:
+            assert dark.page.evaluate("document.documentElement.dataset.theme") == "dark"
+            dark.page.evaluate(LOAD_IMAGES)
+            dark.page.screenshot(path=str(screenshots / shot_name(entry, ".dark")), full_page=True)
+        finally:
+            close(dark)
+        assert not dark.problems(), "\n".join(dark.problems())
+
+
+# ---------------------------------------------------------------- buttons and search
+
+
+@pytest.mark.parametrize("entry", NOTEBOOK_PAGES[:1] + CHAPTER_PAGES[-1:])
+def test_header_buttons_open_and_point_at_the_configured_repository(browser, site, entry):
+    result = visit(browser, f"{site}{entry}.html")
+    page = result.page
+    try:
+        def opened(selector):
+            page.locator(f"{selector} > button").click()
+            items = page.locator(f"{selector} .dropdown-menu a")
+            items.first.wait_for(state="visible")
+            return [items.nth(i).get_attribute("href") for i in range(items.count())]
+
+        launch = opened(".dropdown-launch-buttons")
+        page.keyboard.press("Escape")
+        source = opened(".dropdown-source-buttons")
+        page.keyboard.press("Escape")
+        download = opened(".dropdown-download-buttons")
+    finally:
+        close(result)
+    notebook = f"{entry}.ipynb"
+    assert f"https://colab.research.google.com/github/{OWNER_REPO}/blob/{BRANCH}/{notebook}" in launch
+    assert f"https://mybinder.org/v2/gh/{OWNER_REPO}/{BRANCH}?urlpath=lab/tree/{notebook}" in launch
+    assert REPOSITORY in source
+    assert any(h.startswith(f"{REPOSITORY}/issues/new") for h in source)
+    assert any(h and h.endswith(f"_sources/{notebook}") for h in download)
+
+
+def test_search_finds_a_chapter(browser, site, screenshots):
+    result = visit(browser, f"{site}search.html?q=latent")
+    try:
+        links = result.page.locator("#search-results ul.search li a")
+        links.first.wait_for(timeout=20_000)
+        hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+        result.page.screenshot(path=str(screenshots / "search.results.png"), full_page=True)
+    finally:
+        close(result)
+    assert not result.problems(), "\n".join(result.problems())
+    assert any(page in href for href in hrefs for page in CHAPTER_PAGES), hrefs
+
+
+# ---------------------------------------------------------------- interactive figures
+
+
+def test_some_page_has_both_kinds_of_interactive_figure():
+    kinds = {kind for _, _, kind in FIGURES}
+    assert {"3d", "slider"} <= kinds, f"interactive figures found: {FIGURES}"
+
+
+def figure_handle(page, index):
+    figure = page.locator(".labs-interactive").nth(index)
+    figure.scroll_into_view_if_needed()
+    return figure, f"document.querySelectorAll('.labs-interactive .labs-plot')[{index}]"
+
+
+@pytest.mark.parametrize(("entry", "index", "kind"), FIGURES,
+                         ids=[f"{e}-{i}-{k}" for e, i, k in FIGURES])
+def test_interactive_figure_responds_and_follows_the_theme(browser, site, screenshots, entry, index, kind):
+    result = visit(browser, f"{site}{entry}.html")
+    page = result.page
+    try:
+        figure, plot = figure_handle(page, index)
+        box = figure.locator(".labs-plot").bounding_box()
+        if kind == "3d":
+            camera = f"JSON.stringify({plot}._fullLayout.scene._scene.getCamera().eye)"
+            before = page.evaluate(camera)
+            x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+            page.mouse.move(x, y)
+            page.mouse.down()
+            page.mouse.move(x + 160, y + 40, steps=12)
+            page.mouse.up()
+            page.wait_for_timeout(300)
+            assert page.evaluate(camera) != before, "dragging did not rotate the 3-D view"
+        elif kind == "slider":
+            grip = figure.locator(".slider-grip-rect").bounding_box()
+            rail = figure.locator(".slider-rail-rect").bounding_box()
+            last = page.evaluate(f"{plot}.layout.sliders[0].steps.length - 1")
+            page.mouse.move(grip["x"] + grip["width"] / 2, grip["y"] + grip["height"] / 2)
+            page.mouse.down()
+            page.mouse.move(rail["x"] + rail["width"] + 20, grip["y"] + grip["height"] / 2, steps=12)
+            page.mouse.up()
+            page.wait_for_timeout(300)
+            assert page.evaluate(f"{plot}._fullLayout.sliders[0].active") == last
+            shown = page.evaluate(f"JSON.stringify({plot}.data[1].z)")
+            expected = page.evaluate(f"JSON.stringify({plot}.layout.sliders[0].steps[{last}].args[0].z[0])")
+            assert shown == expected, "the middle panel does not show the frame the slider selects"
+        figure.screenshot(path=str(screenshots / shot_name(entry, f".figure{index}")))
+        light = page.evaluate(COLOURS, index)
+        # The theme's own button: it cycles the mode; click until the page is dark.
+        for _ in range(3):
+            if page.evaluate("document.documentElement.dataset.theme") == "dark":
+                break
+            page.locator(".theme-switch-button").first.click()
+        page.wait_for_timeout(300)
+        dark = page.evaluate(COLOURS, index)
+        figure.screenshot(path=str(screenshots / shot_name(entry, f".figure{index}.dark")))
+    finally:
+        close(result)
+    assert not result.problems(), "\n".join(result.problems())
+    assert light["text"] != dark["text"], "the figure's text colour did not follow the theme"
+    for theme, colours in (("light", light), ("dark", dark)):
+        ratio = contrast(colours["text"], colours["background"])
+        assert ratio >= 4.5, f"{theme} theme: text {colours} has contrast {ratio:.1f} < 4.5"
+
+
+# The figure's text colour, and the colour actually behind it (the first ancestor with an opaque
+# background; the page's white if none).
+COLOURS = r"""(index) => {
+  const plot = document.querySelectorAll('.labs-interactive .labs-plot')[index];
+  let node = plot, background = 'rgb(255, 255, 255)';
+  while (node && node.nodeType === 1) {
+    const colour = getComputedStyle(node).backgroundColor;
+    if (colour && colour !== 'transparent' && !/rgba\(.*,\s*0\)$/.test(colour)) { background = colour; break; }
+    node = node.parentElement;
+  }
+  return {text: plot._fullLayout.font.color, background: background};
+}"""
+
+
+def contrast(first: str, second: str) -> float:
+    """WCAG 2 contrast ratio of two CSS colours (#rrggbb or rgb()/rgba())."""
+    def luminance(colour):
+        if colour.startswith("#"):
+            channels = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+        else:
+            channels = [float(v) for v in re.findall(r"[\d.]+", colour)[:3]]
+        linear = [c / 255 / 12.92 if c / 255 <= 0.03928 else ((c / 255 + 0.055) / 1.055) ** 2.4
+                  for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted((luminance(first), luminance(second)), reverse=True)
+    return (high + 0.05) / (low + 0.05)

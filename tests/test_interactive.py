@@ -1,0 +1,357 @@
+"""labs.interactive: figures that are small, offline-readable and byte-stable (strict nbval),
+the live explorer and its static fallback, the Sphinx side, and a guard over every notebook's
+outputs. The browser test (tests/test_browser.py) drives the same figures in Chromium."""
+
+import json
+import re
+import subprocess
+import sys
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from conftest import ROOT
+from labs import interactive
+
+sys.path.insert(0, str(ROOT / "tools"))
+import setup_cell  # noqa: E402
+
+WORDS = [f"word{i}" for i in range(12)]
+GROUPS = ["a", "b", "c"] * 4
+
+
+@pytest.fixture
+def vectors():
+    return np.random.default_rng(0).normal(size=(12, 50))
+
+
+@pytest.fixture
+def frames():
+    return np.linspace(0.0, 1.0, 7)[:, None] * np.ones((7, 64))
+
+
+def spec_json(html: str) -> dict:
+    found = re.search(r'<script type="application/json">(.*?)</script>', html, re.S)
+    assert found, "the figure HTML carries no JSON spec"
+    return json.loads(found.group(1).replace("<\\/", "</"))
+
+
+# ---------------------------------------------------------------- the 3-D view of vectors
+
+
+def test_pca_3d_matches_scikit_learn(vectors):
+    from sklearn.decomposition import PCA
+
+    coordinates, kept = interactive.pca_3d(vectors)
+    reference = PCA(n_components=3).fit(vectors)
+    np.testing.assert_allclose(kept, reference.explained_variance_ratio_, rtol=1e-6)
+    projected = reference.transform(vectors)
+    for axis in range(3):  # the same axes up to sign
+        sign = np.sign(projected[:, axis] @ coordinates[:, axis])
+        np.testing.assert_allclose(coordinates[:, axis], sign * projected[:, axis], atol=1e-8)
+
+
+def test_pca_3d_axes_signs_depend_on_the_data_only(vectors):
+    """An SVD may return either sign for an axis; pca_3d fixes it, so negating the data negates
+    the coordinates instead of leaving them to chance."""
+    coordinates, _ = interactive.pca_3d(vectors)
+    negated, _ = interactive.pca_3d(-vectors)
+    np.testing.assert_allclose(negated, -coordinates, atol=1e-10)
+
+
+def test_vectors_3d_draws_one_trace_per_group_with_labels(vectors):
+    view = interactive.plot_vectors_3d(vectors, WORDS, groups=GROUPS, title="t")
+    traces = view.spec["data"]
+    assert [t["name"] for t in traces] == ["a", "b", "c"]
+    assert all(t["type"] == "scatter3d" for t in traces)
+    assert sorted(sum((t["text"] for t in traces), [])) == sorted(WORDS)
+    colours = [t["marker"]["color"] for t in traces]
+    assert len(set(colours)) == 3 and all(c in interactive.FIGURE_COLOURS for c in colours)
+    assert len({t["marker"]["symbol"] for t in traces}) == 3  # told apart by shape as well
+    assert view.coordinates.shape == (12, 3) and view.variance_kept.shape == (3,)
+    assert "12 embedding vectors in 3 groups" in view.alt
+
+
+def test_vectors_3d_never_uses_black_or_the_glyphless_x_marker():
+    assert "#000000" not in [c.upper() for c in interactive.FIGURE_COLOURS]
+    assert "x" not in interactive.SYMBOLS_3D
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "message"),
+    [((np.zeros((4, 5)), ["a", "b"]), {}, "labels must name every row"),
+     ((np.zeros((3, 5)), ["a", "b", "c"]), {"groups": ["g"]}, "one entry per vector"),
+     ((np.zeros((2, 5)), ["a", "b"]), {}, "at least 3 vectors"),
+     ((np.zeros((4, 2)), list("abcd")), {}, "at least 3 dimensions"),
+     ((np.full((4, 5), np.nan), list("abcd")), {}, "NaN"),
+     ((np.zeros(5), ["a"]), {}, "labels must name every row")],
+)
+def test_vectors_3d_rejects_bad_input(args, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        interactive.plot_vectors_3d(*args, **kwargs)
+
+
+# ---------------------------------------------------------------- the interpolation slider
+
+
+def test_linear_path_runs_from_start_to_end():
+    path = interactive.linear_path(np.zeros(3), np.ones(3), steps=5)
+    np.testing.assert_allclose(path[:, 0], [0, 0.25, 0.5, 0.75, 1])
+    with pytest.raises(ValueError, match="at least 2"):
+        interactive.linear_path(np.zeros(3), np.ones(3), steps=1)
+    with pytest.raises(ValueError, match="one size"):
+        interactive.linear_path(np.zeros(3), np.ones(4))
+
+
+def test_slider_has_one_step_per_frame_and_shows_the_ends(frames):
+    figure = interactive.interpolation_slider(frames, (8, 8), ends=("a 0", "a 6"))
+    layout, data = figure.spec["layout"], figure.spec["data"]
+    steps = layout["sliders"][0]["steps"]
+    assert len(steps) == 7 and layout["sliders"][0]["active"] == 3
+    for step, frame in zip(steps, frames):
+        assert step["method"] == "update" and step["args"][2] == [1]  # restyles the middle panel
+        np.testing.assert_allclose(np.array(step["args"][0]["z"][0]).ravel(), frame, atol=1e-4)
+    np.testing.assert_allclose(np.array(data[0]["z"]).ravel(), frames[0])
+    np.testing.assert_allclose(np.array(data[1]["z"]).ravel(), frames[3])
+    np.testing.assert_allclose(np.array(data[2]["z"]).ravel(), frames[-1])
+    assert [s["label"] for s in steps][::3] == ["0.00", "0.50", "1.00"]
+    assert "a 0" in figure.alt and "a 6" in figure.alt
+
+
+def test_slider_accepts_images_as_rows_or_as_grids(frames):
+    flat = interactive.interpolation_slider(frames, (8, 8))
+    grid = interactive.interpolation_slider(frames.reshape(7, 8, 8), (8, 8))
+    assert flat.to_json() == grid.to_json()
+
+
+@pytest.mark.parametrize(
+    ("frames", "kwargs", "message"),
+    [(np.zeros((5, 63)), {}, r"must be \(n_frames, 64\)"),
+     (np.zeros((1, 64)), {}, "at least 2 frames"),
+     (np.full((3, 64), np.inf), {}, "NaN or infinite"),
+     (np.zeros((3, 64)), {"value_range": (1.0, 0.0)}, "low < high")],
+)
+def test_slider_rejects_bad_input(frames, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        interactive.interpolation_slider(frames, (8, 8), **kwargs)
+
+
+def test_titles_are_html_text_above_the_figure_and_in_plotlys_own_json(frames):
+    title = "From a 0 to a 6 along a straight line <in> the latent space of PCA"
+    figure = interactive.interpolation_slider(frames, (8, 8), title=title)
+    assert "title" not in figure.spec["layout"]  # plotly places multi-line titles badly
+    assert f'<p class="labs-figure-title"' in figure.html()
+    assert "From a 0 to a 6 along a straight line &lt;in&gt; the latent space" in figure.html()
+    assert figure.plotly_json()["layout"]["title"]["text"] == title
+
+
+# ---------------------------------------------------------------- small, offline, stable
+
+
+def test_bundle_has_html_for_the_book_json_for_jupyterlab_and_text(vectors):
+    view = interactive.plot_vectors_3d(vectors, WORDS)
+    bundle = view._repr_mimebundle_()
+    assert set(bundle) == {"text/html", "text/plain", interactive.PLOTLY_MIME}
+    assert spec_json(bundle["text/html"]) == json.loads(view.to_json())
+    assert bundle[interactive.PLOTLY_MIME]["data"] == view.spec["data"]
+    assert bundle["text/plain"].startswith("[interactive figure] ")
+
+
+def test_figures_are_small_and_never_embed_plotly_js(vectors, frames):
+    plotly_js = interactive.plotly_js_path().read_text(encoding="utf-8")
+    sizes = {
+        "3-D view of 40 vectors": interactive.plot_vectors_3d(
+            np.random.default_rng(1).normal(size=(40, 384)), [f"w{i}" for i in range(40)],
+            groups=["a", "b", "c", "d", "e"] * 8),
+        "slider over 11 8x8 frames": interactive.interpolation_slider(
+            np.random.default_rng(2).random((11, 64)), (8, 8)),
+    }
+    for name, figure in sizes.items():
+        html = figure.html()
+        assert len(html.encode()) < 30_000, f"{name}: {len(html)} bytes of HTML"
+        assert plotly_js[:200] not in html and "Plotly.register" not in html
+    assert len(plotly_js) > 1_000_000  # what the figures do not carry
+
+
+def test_html_is_the_same_bytes_in_a_fresh_process_with_another_hash_seed():
+    code = (
+        "import numpy as np; from labs import interactive as i;"
+        "v = np.random.default_rng(0).normal(size=(9, 20));"
+        "a = i.plot_vectors_3d(v, list('abcdefghi'), groups=list('xyzxyzxyz')).html();"
+        "b = i.interpolation_slider(np.random.default_rng(1).random((5, 64)), (8, 8)).html();"
+        "print(a + b)"
+    )
+    outputs = {
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                       env={"PYTHONHASHSEED": seed, "PATH": ""}).stdout
+        for seed in ("1", "2")
+    }
+    assert len(outputs) == 1
+    assert re.search(r'id="labs-figure-[0-9a-f]{12}"', outputs.pop())
+
+
+def test_any_plotly_figure_can_take_the_route():
+    import plotly.graph_objects as go
+
+    figure = go.Figure(go.Scatter(x=np.arange(3), y=np.array([1.0, 3.0, 2.0])))
+    wrapped = interactive.InteractiveFigure.from_plotly(figure, alt="A line through 3 points")
+    assert "template" not in wrapped.spec["layout"]  # plotly's default template is 8 KB
+    assert wrapped.spec["data"][0]["type"] == "scatter"
+    assert len(wrapped.html()) < 6_000
+
+
+def test_figure_id_follows_the_content(vectors):
+    first = interactive.plot_vectors_3d(vectors, WORDS)
+    assert first.figure_id == interactive.plot_vectors_3d(vectors, WORDS).figure_id
+    assert first.figure_id != interactive.plot_vectors_3d(vectors * 1.5, WORDS).figure_id
+
+
+def test_plotly_js_comes_from_the_book_and_the_cdn_only_outside_it(vectors):
+    html = interactive.plot_vectors_3d(vectors, WORDS).html()
+    urls = set(re.findall(r"https?://[^\"' <>]+", html))
+    assert urls == {f"https://cdn.plot.ly/plotly-{interactive.plotly_js_version()}.min.js"}
+    # The CDN is the branch taken only when the page is not a Sphinx page (Colab's outputs).
+    assert "root !== null ? root + '_static/plotly.min.js'" in html
+
+
+def test_text_cannot_close_the_script_tag(vectors):
+    labels = ["</script><b>x</b>"] + WORDS[1:]
+    html = interactive.plot_vectors_3d(vectors, labels, title="a </script> title").html()
+    assert "a &lt;/script&gt; title" in html
+    json_part = re.search(r'<script type="application/json">(.*?)</script>', html, re.S).group(1)
+    assert "</" not in json_part
+    assert spec_json(html)["data"][0]["text"][0] == labels[0]
+
+
+def test_alt_text_is_escaped_into_the_aria_label(vectors):
+    html = interactive.plot_vectors_3d(vectors, WORDS, alt='Words "in" <3-D>').html()
+    assert 'role="img" aria-label="Words &quot;in&quot; &lt;3-D&gt;"' in html
+
+
+# ---------------------------------------------------------------- the live explorer
+
+
+def make_explorer(**kwargs):
+    latents = np.random.default_rng(0).normal(size=(50, 3))
+    calls = []
+
+    def decode(z):
+        calls.append(np.array(z))
+        return np.clip(np.outer(np.linspace(0, 1, 8), np.ones(8)).ravel() + z.sum() / 10, 0, 1)
+
+    return interactive.latent_explorer(decode, latents, image_shape=(8, 8), **kwargs), calls
+
+
+def test_explorer_has_a_slider_per_dimension_and_redraws_on_a_move():
+    explorer, calls = make_explorer(names=["x", "y", "z"])
+    assert [s.description for s in explorer.sliders] == ["x", "y", "z"]
+    before, count = bytes(explorer.image.value), len(calls)
+    assert before.startswith(b"\x89PNG")
+    explorer.sliders[0].value = explorer.sliders[0].max
+    assert len(calls) == count + 1 and calls[-1][0] == pytest.approx(explorer.sliders[0].max)
+    assert bytes(explorer.image.value) != before
+
+
+def test_explorer_buttons_set_all_sliders_with_one_redraw():
+    explorer, calls = make_explorer()
+    count = len(calls)
+    explorer.random_button.click()
+    assert len(calls) == count + 1
+    explorer.reset_button.click()
+    np.testing.assert_allclose(explorer.latent(), explorer._origin, atol=0.05)
+
+
+def test_explorer_in_the_static_book_is_a_note_not_an_empty_widget():
+    explorer, _ = make_explorer()
+    bundle = explorer._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle  # live in JupyterLab, Colab
+    assert "needs a live Python kernel" in bundle["text/html"]
+    assert "launch" in bundle["text/html"] and "3 sliders" in bundle["text/plain"]
+
+
+def test_explorer_class_is_reachable_from_the_module():
+    explorer, _ = make_explorer()
+    assert isinstance(explorer, interactive.LatentExplorer)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [({"start": np.zeros(2)}, r"start must have shape \(3,\)"),
+     ({"names": ["a"]}, "name each of the 3"),
+     ({"image_shape": (4, 4)}, "needs 16")],
+)
+def test_explorer_rejects_bad_input(kwargs, message):
+    latents = np.zeros((5, 3))
+    image_shape = kwargs.pop("image_shape", (8, 8))
+    with pytest.raises(ValueError, match=message):
+        interactive.latent_explorer(lambda z: np.zeros(64), latents, image_shape=image_shape, **kwargs)
+    with pytest.raises(ValueError, match="n_points >= 2"):
+        interactive.latent_explorer(lambda z: np.zeros(64), np.zeros(3), image_shape=(8, 8))
+
+
+# ---------------------------------------------------------------- the Sphinx side
+
+
+def test_extension_copies_plotly_js_into_static_after_an_html_build(tmp_path):
+    connected = {}
+    app = SimpleNamespace(connect=lambda event, handler, priority=500: connected.setdefault(event, handler),
+                          outdir=str(tmp_path), builder=SimpleNamespace(format="html"))
+    interactive.setup(app)
+    connected["build-finished"](app, None)
+    copied = tmp_path / "_static" / interactive.PLOTLY_JS
+    assert copied.read_bytes() == interactive.plotly_js_path().read_bytes()
+    latex = SimpleNamespace(outdir=str(tmp_path / "latex"), builder=SimpleNamespace(format="latex"))
+    connected["build-finished"](latex, None)
+    assert not (tmp_path / "latex").exists()
+
+
+def test_extension_keeps_each_page_script_once():
+    from sphinx.builders.html._assets import _JavaScript
+
+    thebe = _JavaScript(None, body="const THEBE_JS_URL = 1")
+    context = {"script_files": [_JavaScript("a.js"), thebe, _JavaScript("b.js"),
+                                _JavaScript("", body="const THEBE_JS_URL = 1")]}
+    interactive._drop_duplicate_scripts(None, "page", "page.html", context, None)
+    assert [s.filename for s in context["script_files"]] == ["a.js", None, "b.js"]
+
+
+def test_plotly_js_is_not_stored_in_the_repository():
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True).stdout
+    assert interactive.PLOTLY_JS not in tracked
+
+
+# ---------------------------------------------------------------- every notebook's outputs
+
+# What myst-nb can draw in the HTML book (its default priority list for the html builder).
+BOOK_MIMES = {"text/html", "image/svg+xml", "image/png", "image/gif", "image/jpeg",
+              "text/markdown", "text/latex", "text/plain", "application/javascript"}
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+NOTEBOOKS = setup_cell.notebooks()
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[str(p.relative_to(ROOT)) for p in NOTEBOOKS])
+def test_every_notebook_output_has_a_form_the_book_shows(path):
+    """The build silences myst-nb's "unknown mime type" warning (for the plotly JSON that the
+    interactive figures carry for JupyterLab); this test is the guard that warning was."""
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    for number, cell in enumerate((c for c in notebook["cells"] if c["cell_type"] == "code"), 1):
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if not data:
+                continue
+            unknown = set(data) - BOOK_MIMES - {interactive.PLOTLY_MIME, WIDGET_MIME}
+            assert not unknown, f"code cell {number}: the book cannot show {sorted(unknown)}"
+            html = "".join(data.get("text/html", ""))
+            if interactive.PLOTLY_MIME in data:
+                assert "labs-interactive" in html, (
+                    f"code cell {number} shows a plotly figure the book cannot draw: build it "
+                    "with labs.interactive (plot_vectors_3d, interpolation_slider, or "
+                    "InteractiveFigure.from_plotly(fig, alt=...))"
+                )
+            if WIDGET_MIME in data:
+                assert html, (
+                    f"code cell {number} shows a widget with no text/html fallback: the static "
+                    "book would show its repr; use labs.interactive.latent_explorer or add one"
+                )
+            assert len(html) < 200_000, f"code cell {number} stores {len(html)} bytes of HTML"
