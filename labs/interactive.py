@@ -427,6 +427,13 @@ def interpolation_slider(
 # Live controls (ipywidgets): a latent-space explorer
 
 
+def _as_array(values) -> np.ndarray:
+    """A float64 NumPy array from a NumPy array, a list, or a torch tensor (even one with grad)."""
+    if hasattr(values, "detach"):
+        values = values.detach().cpu().numpy()
+    return np.asarray(values, dtype=np.float64)
+
+
 def _png(image: np.ndarray, value_range: tuple[float, float], scale: int) -> bytes:
     """A grey-scale PNG of ``image`` (dark ink on white), each pixel a ``scale``×``scale`` block."""
     from PIL import Image
@@ -453,7 +460,8 @@ def latent_explorer(
 ):
     """Sliders, one per latent dimension, and the image ``decode`` makes of them, live.
 
-    ``decode`` maps one latent vector (dim,) to an image with ``prod(image_shape)`` values;
+    ``decode`` maps one latent vector (a NumPy array of shape (dim,)) to an image with
+    ``prod(image_shape)`` values (a NumPy array or a torch tensor);
     ``latents`` (n, dim) are latent vectors of real data, which set each slider's range (their
     1st to 99th percentile) and feed the "random data point" button; ``start`` (default: their
     mean) is where the sliders begin. Needs a live kernel (JupyterLab, Colab): in the static book
@@ -472,7 +480,7 @@ def latent_explorer(
     if len(names) != dim:
         raise ValueError(f"names must name each of the {dim} latent dimensions, got {len(names)}")
     size = int(np.prod(image_shape))
-    probe = np.asarray(decode(origin), dtype=np.float64)
+    probe = _as_array(decode(origin))
     if probe.size != size:
         raise ValueError(
             f"decode returned {probe.size} values for one latent vector; image_shape "
@@ -532,7 +540,7 @@ def _explorer_class():
         def _redraw(self, change=None) -> None:
             if getattr(self, "_hold", False):
                 return
-            decoded = np.asarray(self._decode(self.latent()), dtype=np.float64).reshape(self._shape)
+            decoded = _as_array(self._decode(self.latent())).reshape(self._shape)
             self.image.value = _png(decoded, self._range, self._scale)
 
         def _repr_mimebundle_(self, **kwargs):

@@ -26,7 +26,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
     pytest.skip(
         "the browser test needs Debian's Chromium at /usr/bin/chromium, which is missing: "
-        "install it with `sudo apt-get install chromium fonts-noto-cjk` (on Debian or Ubuntu; "
+        "install Debian's package with `sudo apt-get install chromium fonts-noto-cjk` ("
         ".ci/run does this in CI); Playwright's own downloaded browsers are not used",
         allow_module_level=True,
     )
@@ -215,7 +215,7 @@ def test_page_loads_cleanly_and_every_image_loads_with_alt_text(browser, site, s
 # ---------------------------------------------------------------- buttons and search
 
 
-@pytest.mark.parametrize("entry", NOTEBOOK_PAGES[:1] + CHAPTER_PAGES[-1:])
+@pytest.mark.parametrize("entry", sorted(set(NOTEBOOK_PAGES[:1] + CHAPTER_PAGES[-1:])))
 def test_header_buttons_open_and_point_at_the_configured_repository(browser, site, entry):
     result = visit(browser, f"{site}{entry}.html")
     page = result.page

@@ -270,6 +270,21 @@ def test_explorer_in_the_static_book_is_a_note_not_an_empty_widget():
     assert "launch" in bundle["text/html"] and "3 sliders" in bundle["text/plain"]
 
 
+def test_explorer_accepts_a_torch_decoder():
+    import torch
+
+    layer = torch.nn.Linear(2, 64)  # its output carries grad: the explorer detaches it
+
+    def decode(z):
+        return torch.sigmoid(layer(torch.as_tensor(z, dtype=torch.float32)))
+
+    explorer = interactive.latent_explorer(decode, np.random.default_rng(0).normal(size=(9, 2)),
+                                           image_shape=(8, 8))
+    before = bytes(explorer.image.value)
+    explorer.sliders[1].value = explorer.sliders[1].min
+    assert bytes(explorer.image.value) != before
+
+
 def test_explorer_class_is_reachable_from_the_module():
     explorer, _ = make_explorer()
     assert isinstance(explorer, interactive.LatentExplorer)
