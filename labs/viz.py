@@ -104,3 +104,20 @@ def plot_image_rows(
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def glue(name: str, value, display: bool = False) -> None:
+    """Record ``value`` under ``name`` for the book's ``{glue}`` roles, like ``myst_nb.glue``.
+
+    Notebooks call this instead of importing myst-nb, which Colab does not have: there the value
+    is only shown (when ``display`` is true), since nothing reads glued values outside the book.
+    """
+    try:
+        from myst_nb import glue as myst_glue
+    except ImportError:
+        if display:
+            from IPython.display import display as show
+
+            show(value)
+        return
+    myst_glue(name, value, display=display)

@@ -27,3 +27,24 @@ def test_image_rows_draws_one_row_per_label():
 def test_image_rows_rejects_bad_input(rows, message):
     with pytest.raises(ValueError, match=message):
         viz.plot_image_rows(rows)
+
+
+def test_glue_records_like_myst_nb(monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda *a, **k: shown.append((a, k)))
+    viz.glue("accuracy", 0.987)
+    (bundle,), kwargs = shown[0]
+    assert bundle == {"application/papermill.record/text/plain": "0.987"}
+    assert kwargs["metadata"]["scrapbook"]["name"] == "accuracy"
+
+
+def test_glue_without_myst_nb_only_displays(monkeypatch):
+    import sys
+
+    shown = []
+    monkeypatch.setitem(sys.modules, "myst_nb", None)
+    monkeypatch.setattr("IPython.display.display", lambda *a, **k: shown.append(a))
+    viz.glue("accuracy", 0.987)
+    assert shown == []
+    viz.glue("accuracy", 0.987, display=True)
+    assert shown == [(0.987,)]

@@ -30,6 +30,9 @@ def execute(path: Path, timeout: int) -> float:
         notebook,
         timeout=timeout,
         kernel_name="python3",
+        # Widget state holds random model ids and would be re-embedded in every page; the
+        # course's widgets need a live kernel anyway (labs/interactive.py).
+        store_widget_state=False,
         resources={"metadata": {"path": str(path.parent)}},
     )
     start = time.perf_counter()
