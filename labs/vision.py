@@ -21,6 +21,7 @@ each patch's embedding vector is larger than the patch it comes from.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -149,23 +150,39 @@ def random_shift(images: torch.Tensor, max_shift: int, generator: torch.Generato
     return out
 
 
-def _train_cnn(config: CNNConfig, split: DigitsSplit, seed: int, device: str) -> dict:
-    repro.set_seed(seed)
-    model = DigitCNN(config).to(device)
+@contextmanager
+def one_thread():
+    """Run torch on one thread inside the block, then restore the thread count.
+
+    The course's models are tiny: splitting their small tensor operations between threads costs
+    more than it saves, and on a busy machine a parallel region waits for a descheduled thread
+    (measured: one epoch of the CNN took 0.5 s on one thread and 10 s on two, on a loaded
+    2-core machine). One thread also makes the trained weights independent of ``LABS_THREADS``.
+    """
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _fit_classifier(model: nn.Module, optimiser, split: DigitsSplit, *, epochs: int,
+                    batch_size: int, lr: float, shift: int, seed: int, device: str) -> dict:
+    """Mini-batch training on ``split`` with shift augmentation and a one-cycle schedule."""
     X = as_image_batch(split.X_train).to(device)
     y = torch.as_tensor(split.y_train).to(device)
-    optimiser = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    steps = config.epochs * -(-len(X) // config.batch_size)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=config.lr, total_steps=steps)
+    steps = epochs * -(-len(X) // batch_size)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=lr, total_steps=steps)
     generator = torch.Generator().manual_seed(seed)
     history = []
-    for _ in repro.progress(range(config.epochs), desc="CNN epochs"):
+    for _ in repro.progress(range(epochs), desc=f"{type(model).__name__} epochs"):
         model.train()
         order = torch.randperm(len(X), generator=generator).to(device)
         total = 0.0
-        for start in range(0, len(X), config.batch_size):
-            batch = order[start : start + config.batch_size]
-            inputs = random_shift(X[batch], config.shift, generator)
+        for start in range(0, len(X), batch_size):
+            batch = order[start : start + batch_size]
+            inputs = random_shift(X[batch], shift, generator)
             loss = nn.functional.cross_entropy(model(inputs), y[batch])
             optimiser.zero_grad()
             loss.backward()
@@ -174,12 +191,20 @@ def _train_cnn(config: CNNConfig, split: DigitsSplit, seed: int, device: str) ->
             total += loss.item() * len(batch)
         history.append(total / len(X))
     model = model.cpu().eval()
-    state = {name: value.detach().clone() for name, value in model.state_dict().items()}
     return {
-        "state": state,
+        "state": {name: value.detach().clone() for name, value in model.state_dict().items()},
         "history": history,
         "test_accuracy": accuracy(model, split.X_test, split.y_test),
     }
+
+
+def _train_cnn(config: CNNConfig, split: DigitsSplit, seed: int, device: str) -> dict:
+    with one_thread():
+        repro.set_seed(seed)
+        model = DigitCNN(config).to(device)
+        optimiser = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+        return _fit_classifier(model, optimiser, split, epochs=config.epochs, batch_size=config.batch_size,
+                               lr=config.lr, shift=config.shift, seed=seed, device=device)
 
 
 def train_cnn(
