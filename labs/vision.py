@@ -293,3 +293,256 @@ def stage_sizes(model: nn.Module, layers=FEATURE_LAYERS) -> dict[str, tuple[int,
     """Per-image output shape of each named stage, measured with one dummy image."""
     maps = feature_maps(model, torch.zeros(1, N_PIXELS), layers)
     return {name: tuple(value.shape[1:]) for name, value in maps.items()}
+
+
+# --------------------------------------------------------------------------------------------
+# Measuring feature vectors: retrieval and effective dimension
+# --------------------------------------------------------------------------------------------
+
+def neighbour_table(features, k: int = 5) -> np.ndarray:
+    """For every row of ``features`` ``(n, ...)``, the indices of its ``k`` most cosine-similar
+    other rows, most similar first: an ``(n, k)`` array."""
+    X = torch.as_tensor(np.asarray(features), dtype=torch.float64).flatten(start_dim=1)
+    if not 1 <= k < len(X):
+        raise ValueError(f"need more than k={k} vectors (and k >= 1), got {len(X)}")
+    with one_thread():
+        unit = torch.nn.functional.normalize(X, dim=1)
+        similarity = unit @ unit.T
+        similarity.fill_diagonal_(-torch.inf)
+        return similarity.topk(k, dim=1).indices.numpy()
+
+
+def nearest_neighbours(features, query: int, k: int = 5) -> np.ndarray:
+    """Indices of the ``k`` rows most cosine-similar to ``features[query]``, itself excluded."""
+    if not 0 <= query < len(features):
+        raise ValueError(f"query {query} is not a row of features (0 to {len(features) - 1})")
+    X = torch.as_tensor(np.asarray(features), dtype=torch.float64).flatten(start_dim=1)
+    unit = torch.nn.functional.normalize(X, dim=1)
+    similarity = unit @ unit[query]
+    similarity[query] = -torch.inf
+    return similarity.topk(k).indices.numpy()
+
+
+def retrieval_precision(features, labels, k: int = 5) -> float:
+    """Leave-one-out nearest-neighbour retrieval: the share of each item's ``k`` nearest others
+    (cosine similarity) that carry its label, averaged over all items.
+
+    ``features`` is ``(n, ...)`` (feature maps are flattened), ``labels`` is ``(n,)``.
+    """
+    labels = np.asarray(labels)
+    if len(labels) != len(features):
+        raise ValueError(f"need one label per vector, got {len(labels)} labels for {len(features)} vectors")
+    return float((labels[neighbour_table(features, k)] == labels[:, None]).mean())
+
+
+def matrix_rank(features) -> int:
+    """Numerical rank of ``(n, ...)`` vectors flattened to a matrix ``(n, d)``: how many
+    directions they span, however many numbers each holds (float32 tolerance, one thread)."""
+    X = torch.as_tensor(np.asarray(features) if not isinstance(features, torch.Tensor) else features)
+    with one_thread():
+        return int(torch.linalg.matrix_rank(X.detach().to(torch.float32).flatten(start_dim=1)))
+
+
+def effective_dimension(features, share: float = 0.99) -> int:
+    """How many principal components it takes to keep ``share`` of the variance of ``features``.
+
+    A set of vectors can be stored in many numbers and still vary along few directions; this
+    counts the directions. ``features`` is ``(n, ...)``, flattened to ``(n, d)``.
+    """
+    if not 0 < share <= 1:
+        raise ValueError(f"share must be in (0, 1], got {share}")
+    X = torch.as_tensor(np.asarray(features), dtype=torch.float64).flatten(start_dim=1)
+    with one_thread():
+        values = torch.linalg.svdvals(X - X.mean(0)) ** 2
+    cumulative = torch.cumsum(values, 0) / values.sum()
+    return int((cumulative < share - 1e-12).sum()) + 1
+
+
+def _tsne(X: np.ndarray, seed: int) -> dict:
+    from sklearn.manifold import TSNE
+    from threadpoolctl import threadpool_limits
+
+    # One OpenMP/BLAS thread: 8x faster than two on a busy 2-core machine (measured), and the
+    # map no longer depends on the thread count.
+    with threadpool_limits(limits=1):
+        points = TSNE(2, random_state=seed, init="pca", max_iter=500, n_jobs=1).fit_transform(X)
+    return {"points": torch.as_tensor(points)}
+
+
+def project_2d(features, *, seed: int = 0) -> np.ndarray:
+    """A 2-D t-SNE map ``(n, 2)`` of ``(n, ...)`` feature vectors, for pictures only (cached).
+
+    t-SNE keeps neighbourhoods, not distances or cluster sizes: read clusters off the picture,
+    and take measured numbers (retrieval precision, probe accuracy) from the vectors themselves.
+    """
+    X = np.asarray(torch.as_tensor(np.asarray(features)).flatten(start_dim=1), dtype=np.float32)
+    if len(X) < 5:
+        raise ValueError(f"need at least 5 vectors for a t-SNE map, got {len(X)}")
+    entry = cache.cached("tsne-2d", {"seed": seed, "max_iter": 500}, lambda: _tsne(X, seed),
+                         data=cache.fingerprint(X))
+    return entry.payload["points"].numpy()
+
+
+# --------------------------------------------------------------------------------------------
+# ViT-style patch embeddings
+# --------------------------------------------------------------------------------------------
+
+def patchify(images: torch.Tensor, patch_size: int) -> torch.Tensor:
+    """Cut ``(n, C, H, W)`` images into non-overlapping ``patch_size``² patches, row by row.
+
+    Returns ``(n, (H/p)·(W/p), C·p·p)``: one flattened patch per row. Raises ``ValueError`` when
+    ``H`` or ``W`` is not a multiple of ``patch_size`` (a ViT needs whole patches).
+    """
+    if images.ndim != 4:
+        raise ValueError(f"images have shape {tuple(images.shape)}; expected (n, channels, height, width)")
+    n, c, h, w = images.shape
+    p = patch_size
+    if not isinstance(p, int) or p < 1:
+        raise ValueError(f"patch_size must be a positive integer, got {p!r}")
+    if h % p or w % p:
+        raise ValueError(
+            f"a {h}x{w} image cannot be cut into whole {p}x{p} patches ({h} % {p} = {h % p}, "
+            f"{w} % {p} = {w % p}); pick a patch size that divides both sides, or pad or crop the image"
+        )
+    patches = images.unfold(2, p, p).unfold(3, p, p)  # (n, c, h/p, w/p, p, p)
+    return patches.permute(0, 2, 3, 1, 4, 5).reshape(n, (h // p) * (w // p), c * p * p)
+
+
+class PatchEmbedding(nn.Module):
+    """The first layer of a Vision Transformer (Dosovitskiy et al., 2021).
+
+    ``patchify`` → one shared linear projection of each flattened patch to ``dim`` numbers →
+    plus a learned position embedding per patch. ``forward`` takes ``(n, C, H, W)`` images (or
+    flattened 8×8 digits) and returns ``(n, n_patches, dim)`` patch embedding vectors.
+    """
+
+    def __init__(self, image_size: int = IMAGE_SIDE, patch_size: int = 4, dim: int = 64, channels: int = 1):
+        super().__init__()
+        if image_size % patch_size:
+            raise ValueError(
+                f"image_size {image_size} is not a multiple of patch_size {patch_size}; "
+                "pick a patch size that divides the image side"
+            )
+        self.image_size, self.patch_size, self.channels = image_size, patch_size, channels
+        self.n_patches = (image_size // patch_size) ** 2
+        self.projection = nn.Linear(channels * patch_size**2, dim)  # shared by every patch
+        self.position = nn.Parameter(torch.randn(1, self.n_patches, dim) * 0.02)
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        if images.ndim == 2 and self.channels == 1 and images.shape[1] == self.image_size**2:
+            images = images.reshape(-1, 1, self.image_size, self.image_size)
+        if images.ndim == 4 and tuple(images.shape[1:]) != (self.channels, self.image_size, self.image_size):
+            patchify(images, self.patch_size)  # raises the clear error if the size does not divide
+            raise ValueError(
+                f"images have shape {tuple(images.shape)}; this layer was built for "
+                f"(n, {self.channels}, {self.image_size}, {self.image_size})"
+            )
+        return self.projection(patchify(images, self.patch_size)) + self.position  # (n, patches, dim)
+
+
+@dataclass(frozen=True)
+class ViTConfig:
+    """A one-block Vision Transformer for 8×8 digits and its training settings."""
+
+    patch_size: int = 4
+    dim: int = 64
+    depth: int = 1
+    heads: int = 4
+    epochs: int = 30
+    batch_size: int = 64
+    lr: float = 3e-3
+    weight_decay: float = 1e-2
+    shift: int = 1
+
+
+class TinyViT(nn.Module):
+    """Patch embedding → ``depth`` Transformer encoder blocks → mean over patches → linear head.
+
+    Named stages for :func:`labs.activations.capture_activations`: ``patch_embed`` (the patch
+    embedding vectors, ``(n, n_patches, dim)``), ``encoder`` and ``head``.
+    """
+
+    def __init__(self, config: ViTConfig | None = None):
+        super().__init__()
+        c = config or ViTConfig()
+        self.patch_embed = PatchEmbedding(IMAGE_SIDE, c.patch_size, c.dim)
+        block = nn.TransformerEncoderLayer(c.dim, c.heads, 2 * c.dim, dropout=0.0, batch_first=True, norm_first=True)
+        self.encoder = nn.TransformerEncoder(block, c.depth, enable_nested_tensor=False)
+        self.norm = nn.LayerNorm(c.dim)
+        self.head = nn.Linear(c.dim, N_CLASSES)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        tokens = self.encoder(self.patch_embed(x))  # (n, patches, dim)
+        return self.head(self.norm(tokens.mean(dim=1)))
+
+
+@dataclass
+class ViTResult:
+    """What :func:`train_vit` returns (as :class:`CNNResult`)."""
+
+    model: TinyViT
+    history: list[float]
+    test_accuracy: float
+    config: ViTConfig = field(default_factory=ViTConfig)
+    from_cache: bool = False
+
+
+def _train_vit(config: ViTConfig, split: DigitsSplit, seed: int, device: str) -> dict:
+    with one_thread():
+        repro.set_seed(seed)
+        model = TinyViT(config).to(device)
+        optimiser = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+        return _fit_classifier(model, optimiser, split, epochs=config.epochs, batch_size=config.batch_size,
+                               lr=config.lr, shift=config.shift, seed=seed, device=device)
+
+
+def train_vit(config: ViTConfig | None = None, data: DigitsSplit | None = None, *, seed: int = 0,
+              device: str = "auto") -> ViTResult:
+    """Train :class:`TinyViT` on the digits (or load it from the cache) and test it.
+
+    Same data, augmentation and schedule as :func:`train_cnn`; AdamW. Used in: chapter 5.2.
+    """
+    config = config or ViTConfig()
+    split = data if data is not None else load_digits()
+    if not isinstance(split, DigitsSplit):
+        raise TypeError(f"data must be a labs.data.DigitsSplit, got {type(split).__name__}")
+    if IMAGE_SIDE % config.patch_size:
+        raise ValueError(f"patch_size {config.patch_size} does not divide the {IMAGE_SIDE}-pixel side of the digits")
+    used = repro.pick_device(device)
+    entry = cache.cached("digit-vit", {**asdict(config), "seed": seed, "device": used.split(":")[0]},
+                         lambda: _train_vit(config, split, seed, used), data=_digits_fingerprint(split))
+    model = TinyViT(config)
+    model.load_state_dict(entry.payload["state"])
+    model.eval()
+    return ViTResult(model, [float(v) for v in entry.payload["history"]], float(entry.payload["test_accuracy"]),
+                     config, entry.from_cache)
+
+
+# --------------------------------------------------------------------------------------------
+# Figures
+# --------------------------------------------------------------------------------------------
+
+def plot_feature_maps(maps: torch.Tensor, *, columns: int = 16, title: str | None = None, axes=None):
+    """Draw the ``(channels, h, w)`` feature maps of one image as a grid of small images.
+
+    Each map gets its own colour scale (``viz.SEQUENTIAL_CMAP``). Pass a row of ``axes`` to draw
+    into an existing figure; returns the axes used.
+    """
+    import matplotlib.pyplot as plt
+
+    from labs import viz
+
+    maps = torch.as_tensor(maps)
+    if maps.ndim != 3:
+        raise ValueError(f"maps have shape {tuple(maps.shape)}; expected (channels, height, width) of one image")
+    if axes is None:
+        rows = -(-len(maps) // columns)
+        _, axes = plt.subplots(rows, columns, figsize=(0.55 * columns, 0.6 * rows), squeeze=False)
+    flat = np.asarray(axes).ravel()
+    for ax in flat:
+        ax.axis("off")
+    for ax, fmap in zip(flat, maps):
+        ax.imshow(fmap.numpy(), cmap=viz.SEQUENTIAL_CMAP)
+    if title:
+        flat[0].figure.suptitle(title)
+    return axes

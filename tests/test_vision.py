@@ -91,3 +91,95 @@ def test_bad_training_arguments(cache_folder, digits):
         vision.train_cnn(FAST, data=(digits.X_train, digits.y_train))
     with pytest.raises(ValueError, match="epochs"):
         vision.train_cnn(vision.CNNConfig(epochs=0), digits)
+
+
+# ---- chapter 5.2: measuring features, patch embeddings, the tiny ViT ------------------------
+
+def test_retrieval_precision_and_nearest_neighbours_on_a_toy_set():
+    features = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [0.1, 0.9], [0.2, 1.0]])
+    labels = np.array([0, 0, 1, 1, 1])
+    assert vision.retrieval_precision(features, labels, k=1) == 1.0
+    # with k=2, the two 0s each find one 0 and one 1; the 1s find only 1s
+    assert vision.retrieval_precision(features, labels, k=2) == pytest.approx((0.5 * 2 + 1.0 * 3) / 5)
+    assert list(vision.nearest_neighbours(features, 0, k=1)) == [1]
+    assert vision.neighbour_table(features, k=2).tolist()[0] == [1, 4]
+    with pytest.raises(ValueError, match="more than k=5"):
+        vision.retrieval_precision(features, labels, k=5)
+    with pytest.raises(ValueError, match="query 7"):
+        vision.nearest_neighbours(features, 7)
+
+
+def test_effective_dimension_counts_directions_not_numbers():
+    rng = np.random.default_rng(0)
+    low_rank = rng.normal(size=(200, 3)) @ rng.normal(size=(3, 50))  # 50 numbers, 3 directions
+    assert vision.effective_dimension(low_rank, 0.999) == 3
+    assert vision.effective_dimension(rng.normal(size=(500, 10)), 0.99) == 10
+    with pytest.raises(ValueError, match="share"):
+        vision.effective_dimension(low_rank, 1.5)
+
+
+def test_patchify_cuts_row_by_row_and_keeps_every_pixel():
+    images = torch.arange(2 * 3 * 8 * 8, dtype=torch.float32).reshape(2, 3, 8, 8)
+    patches = vision.patchify(images, 4)
+    assert patches.shape == (2, 4, 3 * 16)
+    # patch 1 is the top-right quadrant of every channel
+    assert torch.equal(patches[0, 1], images[0, :, :4, 4:].reshape(-1))
+    assert torch.equal(patches.sum(dim=(1, 2)), images.sum(dim=(1, 2, 3)))
+
+
+@pytest.mark.parametrize("patch_size", [3, 5])
+def test_patch_size_that_does_not_divide_the_image_is_refused(patch_size):
+    with pytest.raises(ValueError, match=rf"cannot be cut into whole {patch_size}x{patch_size} patches"):
+        vision.patchify(torch.zeros(1, 1, 8, 8), patch_size)
+    with pytest.raises(ValueError, match="not a multiple of patch_size"):
+        vision.PatchEmbedding(image_size=8, patch_size=patch_size)
+
+
+def test_patch_embedding_is_patchify_projection_and_positions():
+    torch.manual_seed(0)
+    layer = vision.PatchEmbedding(image_size=8, patch_size=2, dim=32)
+    images = torch.rand(5, 1, 8, 8)
+    out = layer(images)
+    assert out.shape == (5, 16, 32)  # 16 patches of 4 pixels, each an embedding vector of 32
+    expected = layer.projection(vision.patchify(images, 2)) + layer.position
+    assert torch.allclose(out, expected)
+    assert torch.allclose(layer(images.reshape(5, 64)), out)  # flattened digits are accepted
+    with pytest.raises(ValueError, match=r"built for \(n, 1, 8, 8\)"):
+        layer(torch.rand(5, 1, 12, 12))
+    with pytest.raises(ValueError, match="cannot be cut into whole"):
+        layer(torch.rand(5, 1, 9, 9))
+
+
+def test_tiny_vit_trains_caches_and_exposes_its_patch_embeddings(cache_folder, digits):
+    config = vision.ViTConfig(epochs=2)
+    result = vision.train_vit(config, digits, seed=0, device="cpu")
+    assert 0.1 < result.test_accuracy <= 1.0 and len(result.history) == 2
+    assert vision.train_vit(config, digits, seed=0, device="cpu").from_cache
+    acts = capture_activations(result.model, torch.as_tensor(digits.X_test[:3]), ["patch_embed"])
+    assert acts["patch_embed"].shape == (3, 4, 64)
+    assert vision.classify(result.model, digits.X_test[:3]).shape == (3, 10)
+    with pytest.raises(ValueError, match="does not divide"):
+        vision.train_vit(vision.ViTConfig(patch_size=3), digits)
+
+
+def test_project_2d_is_cached_and_checked(cache_folder):
+    X = np.random.default_rng(0).normal(size=(40, 6)).astype(np.float32)
+    first = vision.project_2d(X, seed=0)
+    assert first.shape == (40, 2)
+    assert np.array_equal(first, vision.project_2d(X, seed=0))
+    with pytest.raises(ValueError, match="at least 5"):
+        vision.project_2d(X[:3])
+
+
+def test_plot_feature_maps_draws_one_panel_per_map():
+    axes = vision.plot_feature_maps(torch.rand(6, 4, 4), columns=3)
+    assert np.asarray(axes).shape == (2, 3)
+    assert sum(len(ax.images) for ax in np.asarray(axes).ravel()) == 6
+    with pytest.raises(ValueError, match="one image"):
+        vision.plot_feature_maps(torch.rand(2, 6, 4, 4))
+
+
+def test_matrix_rank_counts_spanned_directions():
+    rng = np.random.default_rng(0)
+    assert vision.matrix_rank(rng.normal(size=(100, 4)) @ rng.normal(size=(4, 30))) == 4
+    assert vision.matrix_rank(torch.ones(5, 2, 3, 3)) == 1  # maps are flattened first
