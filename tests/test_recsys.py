@@ -1,0 +1,236 @@
+import hashlib
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from labs import recsys
+
+SAMPLE = Path(__file__).parent / "data" / "ml100k_sample.data"
+SMALL = recsys.SyntheticConfig(n_users=120, n_items=80, rank=3, density=0.5)
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    return recsys.make_synthetic_ratings(SMALL, seed=0)
+
+
+@pytest.fixture(scope="module")
+def split(synthetic):
+    return recsys.split_ratings(synthetic.ratings, 0.2, seed=0)
+
+
+# ---- the ratings table and its errors ---------------------------------------------------------
+
+def test_ratings_table_checks_and_converts():
+    table = recsys.Ratings([0, 1, 1], [2, 0, 1], [4, 3, 5], n_users=2, n_items=3)
+    assert len(table) == 3 and table.users.dtype == np.int64 and table.ratings.dtype == np.float64
+    matrix = table.to_matrix()
+    assert matrix[1, 0] == 3 and np.isnan(matrix[0, 0])
+    assert table.density == pytest.approx(3 / 6)
+    assert len(table.subset(table.users == 1)) == 2
+
+
+def test_empty_ratings_table_is_refused():
+    with pytest.raises(ValueError, match="ratings table is empty"):
+        recsys.Ratings([], [], [], n_users=3, n_items=3)
+
+
+@pytest.mark.parametrize(("users", "items", "message"), [
+    ([0, 5], [0, 1], r"unknown user id\(s\) 5: this table/model knows users 0 to 2"),
+    ([0, 1], [0, -1], r"unknown item id\(s\) -1"),
+    ([0, 1], [0], "equal length"),
+    ([0.5, 1], [0, 1], "user ids must be integers"),
+])
+def test_unknown_or_malformed_ids_are_refused(users, items, message):
+    with pytest.raises(ValueError, match=message):
+        recsys.Ratings(users, items, [1.0] * len(items), n_users=3, n_items=3)
+
+
+def test_nan_ratings_are_refused():
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        recsys.Ratings([0], [0], [np.nan], n_users=1, n_items=1)
+
+
+# ---- synthetic data, split and baselines -------------------------------------------------------
+
+def test_synthetic_ratings_follow_the_planted_model(synthetic):
+    c = synthetic.config
+    r = synthetic.ratings
+    assert len(r) == c.n_users * round(c.density * c.n_items)
+    assert synthetic.user_factors.shape == (c.n_users, c.rank)
+    residual = r.ratings - synthetic.expected(r.users, r.items)
+    assert residual.std() == pytest.approx(c.noise, rel=0.05)  # the noise is what was asked for
+    dots = np.einsum("nk,nk->n", synthetic.user_factors[r.users], synthetic.item_factors[r.items])
+    assert dots.std() == pytest.approx(c.signal, rel=0.15)
+    again = recsys.make_synthetic_ratings(SMALL, seed=0)
+    assert np.array_equal(again.ratings.ratings, r.ratings)  # seeded
+    assert not np.array_equal(recsys.make_synthetic_ratings(SMALL, seed=1).ratings.ratings, r.ratings)
+
+
+def test_split_keeps_every_test_user_and_item_in_training(split, synthetic):
+    train, test = split
+    assert len(train) + len(test) == len(synthetic.ratings)
+    assert set(test.users) <= set(train.users) and set(test.items) <= set(train.items)
+    assert 0.15 < len(test) / len(synthetic.ratings) < 0.25
+    with pytest.raises(ValueError, match="test_fraction"):
+        recsys.split_ratings(train, 1.0)
+
+
+def test_baselines_predict_means():
+    train = recsys.Ratings([0, 0, 1], [0, 1, 0], [1.0, 3.0, 5.0], n_users=3, n_items=2)
+    assert recsys.predict_global_mean(train, [0, 1], [1, 1]).tolist() == [3.0, 3.0]
+    # user 2 has no ratings: the global mean stands in
+    assert recsys.predict_user_mean(train, [0, 1, 2], [0, 0, 0]).tolist() == [2.0, 5.0, 3.0]
+    with pytest.raises(ValueError, match="unknown user"):
+        recsys.predict_user_mean(train, [7], [0])
+
+
+def test_rmse():
+    assert recsys.rmse([1, 2], [1, 4]) == pytest.approx(np.sqrt(2))
+    with pytest.raises(ValueError, match="non-empty"):
+        recsys.rmse([], [])
+
+
+# ---- the two models ---------------------------------------------------------------------------
+
+def test_als_step_solves_each_rows_ridge_regression():
+    rng = np.random.default_rng(0)
+    fixed = rng.normal(size=(6, 2))
+    rows, cols = np.array([0, 0, 0, 1, 1, 1]), np.array([0, 1, 2, 3, 4, 5])
+    targets = rng.normal(size=6)
+    solved = recsys.als_step(rows, cols, targets, fixed, n_rows=2, reg=0.5)
+    for r in range(2):
+        F, t = fixed[cols[rows == r]], targets[rows == r]
+        assert np.allclose(solved[r], np.linalg.solve(F.T @ F + 0.5 * np.eye(2), F.T @ t))
+
+
+def test_matrix_factorisation_recovers_the_planted_factors(cache_folder, synthetic, split):
+    train, test = split
+    mf = recsys.train_mf(train, recsys.MFConfig(rank=SMALL.rank))
+    assert mf.history[-1] <= mf.history[0]
+    test_rmse = recsys.rmse(mf.predict(test.users, test.items), test.ratings)
+    user_mean = recsys.rmse(recsys.predict_user_mean(train, test.users, test.items), test.ratings)
+    assert test_rmse < 1.2 * SMALL.noise < user_mean  # a small table: a looser bound than the chapter's
+    assert recsys.canonical_correlations(mf.item_factors, synthetic.item_factors).mean() > 0.9
+    with pytest.raises(ValueError, match="unknown item"):
+        mf.predict([0], [SMALL.n_items])
+
+
+def test_embedding_model_trains_caches_and_checks_ids(cache_folder, split):
+    train, test = split
+    config = recsys.EmbeddingConfig(dim=8, epochs=15)
+    result = recsys.train_embedding_model(train, config, seed=0, device="cpu")
+    assert result.history[-1] < result.history[0]
+    assert result.user_vectors.shape == (SMALL.n_users, 8)
+    assert isinstance(result.model.user, torch.nn.Embedding)
+    mean_only = recsys.rmse(recsys.predict_global_mean(train, test.users, test.items), test.ratings)
+    assert recsys.rmse(result.predict(test.users, test.items), test.ratings) < mean_only
+    again = recsys.train_embedding_model(train, config, seed=0, device="cpu")
+    assert np.array_equal(again.item_vectors, result.item_vectors)
+    with pytest.raises(ValueError, match="unknown user"):
+        result.predict([SMALL.n_users], [0])
+
+
+def test_training_refuses_what_is_not_a_ratings_table():
+    with pytest.raises(TypeError, match="Ratings"):
+        recsys.train_mf([(0, 0, 4.0)])
+    with pytest.raises(TypeError, match="Ratings"):
+        recsys.train_embedding_model(np.zeros((3, 3)))
+
+
+# ---- comparing vectors ------------------------------------------------------------------------
+
+def test_canonical_correlations_ignore_rotation_and_scale():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    mixed = X @ rng.normal(size=(3, 3)) * 5 + 2  # an invertible linear map and a shift
+    assert np.allclose(recsys.canonical_correlations(mixed, X), 1.0)
+    unrelated = recsys.canonical_correlations(rng.normal(size=(200, 3)), X)
+    assert unrelated.max() < 0.3
+    with pytest.raises(ValueError, match="same n"):
+        recsys.canonical_correlations(X, X[:10])
+
+
+def test_singular_value_shares_and_nearest_items():
+    rng = np.random.default_rng(0)
+    table = rng.normal(size=(100, 2)) @ rng.normal(size=(2, 16))
+    shares = recsys.singular_value_shares(table)
+    assert shares[:2].sum() == pytest.approx(1.0) and len(shares) == 16
+    vectors = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0]])
+    assert recsys.nearest_items(vectors, 0, k=2).tolist() == [1, 2]
+    with pytest.raises(ValueError, match="unknown item id 3"):
+        recsys.nearest_items(vectors, 3)
+
+
+# ---- MovieLens format -------------------------------------------------------------------------
+
+def test_read_movielens_sample_maps_raw_ids_to_indices():
+    loaded = recsys.read_movielens(SAMPLE)
+    lines = [line.split("\t") for line in SAMPLE.read_text().splitlines()]
+    assert len(loaded.ratings) == len(lines) == 40
+    assert loaded.user_ids.tolist() == sorted({int(f[0]) for f in lines})
+    assert loaded.item_ids.tolist() == sorted({int(f[1]) for f in lines})
+    first = lines[0]
+    u, i = loaded.ratings.users[0], loaded.ratings.items[0]
+    assert (loaded.user_ids[u], loaded.item_ids[i]) == (int(first[0]), int(first[1]))
+    assert loaded.ratings.ratings[0] == int(first[2]) and loaded.timestamps[0] == int(first[3])
+
+
+def test_write_then_read_round_trip(tmp_path, synthetic):
+    small = synthetic.ratings.subset(np.arange(50))
+    path = recsys.write_ratings_file(small, tmp_path / "u.data")
+    back = recsys.read_movielens(path)
+    assert len(back.ratings) == 50
+    assert np.array_equal(back.user_ids[back.ratings.users], small.users + 1)
+    assert set(back.ratings.ratings) <= {1.0, 2.0, 3.0, 4.0, 5.0}
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("userId,movieId,rating,timestamp\n1,31,2.5,1260759144\n", r"line 1: 1 tab-separated field\(s\), expected 4"),
+    ("196\t242\t3\n", r"line 1: 3 tab-separated"),
+    ("196\t242\t3\t881250949\n186\t302\tthree\t891717742\n", "line 2: expected four integers"),
+    ("196\t242\t9\t881250949\n", "rating 9 is outside 1–5"),
+    ("\n\n", "holds no ratings: the ratings table is empty"),
+])
+def test_files_in_the_wrong_format_are_refused(tmp_path, text, message):
+    path = tmp_path / "u.data"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=message):
+        recsys.read_movielens(path)
+
+
+def test_load_movielens_never_downloads_by_default(tmp_path):
+    with pytest.raises(FileNotFoundError, match="download=True"):
+        recsys.load_movielens_100k(tmp_path)
+
+
+def make_archive(tmp_path) -> Path:
+    archive = tmp_path / "ml-100k.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.write(SAMPLE, "ml-100k/u.data")
+    return archive
+
+
+def test_download_checks_sha256_then_unpacks(tmp_path):
+    archive = make_archive(tmp_path)
+    digest = hashlib.sha256(archive.read_bytes()).hexdigest()
+    assert recsys.sha256_of(archive) == digest
+    target = recsys.download_movielens_100k(tmp_path / "out", url=archive.as_uri(), sha256=digest)
+    assert target.read_bytes() == SAMPLE.read_bytes()
+    assert list((tmp_path / "out").glob("*.zip*")) == []  # the archive is not kept
+    assert len(recsys.load_movielens_100k(tmp_path / "out").ratings) == 40
+
+
+def test_download_with_wrong_sha256_keeps_nothing(tmp_path):
+    archive = make_archive(tmp_path)
+    with pytest.raises(ValueError, match="has SHA-256 .* expected 0{64}"):
+        recsys.download_movielens_100k(tmp_path / "out", url=archive.as_uri(), sha256="0" * 64)
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_published_checksum_is_well_formed():
+    assert len(recsys.ML100K_SHA256) == 64 and int(recsys.ML100K_SHA256, 16) >= 0
+    assert recsys.ML100K_URL.startswith("https://")
