@@ -1,0 +1,501 @@
+"""Autoencoders and a VAE: latent vectors as the bottleneck of a network that rebuilds its input.
+
+Used in: chapter 3 (digits compressed to ``k`` numbers, against PCA; the VAE's latent space as a
+distribution to sample) and chapter 4 (a 1024-d → 128-d bottleneck; overcomplete and sparse codes).
+
+| what | config | train | model |
+|---|---|---|---|
+| MLP or convolutional autoencoder | :class:`AutoencoderConfig` | :func:`train_autoencoder` | :class:`MLPAutoencoder`, :class:`ConvAutoencoder` |
+| variational autoencoder | :class:`VAEConfig` | :func:`train_vae` | :class:`VAE` |
+
+Every model has ``encode(x) -> z`` and ``decode(z) -> x``; the functions :func:`encode`,
+:func:`decode`, :func:`reconstruct` and :func:`sample` wrap them for NumPy arrays, with checks.
+Data are vectors ``(n, d)`` (flattened images) with values in [0, 1]: ``labs.data.load_digits()``
+or any object with ``X_train`` and ``X_test`` (and optionally ``image_shape``), or a
+``(X_train, X_test)`` pair. Trained models are cached by ``labs.cache``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Union
+
+import numpy as np
+import torch
+from torch import nn
+
+from labs import cache, metrics, repro
+
+ACTIVATIONS = {"elu": nn.ELU, "relu": nn.ReLU, "tanh": nn.Tanh}
+
+
+@dataclass(frozen=True)
+class AutoencoderConfig:
+    """An autoencoder ``d → hidden → k → reversed(hidden) → d`` and how it is trained.
+
+    ``kind="conv"`` replaces the hidden layers by two stride-2 convolutions with ``channels``
+    feature maps (images whose sides are multiples of 4). ``k`` must be smaller than ``d``
+    (a latent vector compresses) unless ``overcomplete=True``; ``sparsity`` adds an L1 penalty
+    on the code, the usual companion of an overcomplete code (chapter 4).
+    """
+
+    k: int = 16  # bottleneck size: the length of each latent vector
+    hidden: tuple[int, ...] = (256, 64)  # encoder widths; the decoder mirrors them
+    kind: str = "mlp"  # "mlp" or "conv"
+    channels: tuple[int, int] = (16, 32)  # conv only: feature maps after each stride-2 conv
+    activation: str = "elu"  # "elu", "relu" or "tanh"
+    output: str = "sigmoid"  # "sigmoid" (data in [0, 1]) or "linear" (any real data)
+    epochs: int = 60
+    batch_size: int = 64
+    lr: float = 5e-3  # peak of a one-cycle schedule
+    weight_decay: float = 0.0
+    sparsity: float = 0.0  # weight of mean |z| in the loss
+    overcomplete: bool = False  # allow k >= d (no longer a compression)
+
+
+@dataclass(frozen=True)
+class VAEConfig:
+    """A variational autoencoder with a ``k``-d Gaussian latent variable (Kingma & Welling 2014).
+
+    The loss is the negative ELBO per image: Bernoulli reconstruction (binary cross-entropy summed
+    over pixels) plus ``beta`` times the KL divergence from the standard normal prior.
+    """
+
+    k: int = 2
+    hidden: tuple[int, ...] = (256, 64)
+    activation: str = "elu"
+    epochs: int = 60
+    batch_size: int = 64
+    lr: float = 3e-3  # peak of a one-cycle schedule
+    beta: float = 1.0
+
+
+@dataclass
+class AutoencoderResult:
+    """What :func:`train_autoencoder` and :func:`train_vae` return.
+
+    ``history`` holds one value per epoch for each key (``train_loss``, ``test_mse``, and for the
+    VAE ``train_reconstruction``, ``train_kl``); ``metrics`` the final held-out figures
+    (``train_mse``, ``test_mse``; VAE: ``test_reconstruction``, ``test_kl``, ``test_loss``).
+    """
+
+    model: nn.Module  # eval mode, on the CPU
+    config: Union[AutoencoderConfig, VAEConfig]
+    history: dict[str, list[float]]
+    metrics: dict[str, float]
+    from_cache: bool = False
+
+    @property
+    def test_mse(self) -> float:
+        return self.metrics["test_mse"]
+
+
+# --------------------------------------------------------------------------------------------
+# Models
+# --------------------------------------------------------------------------------------------
+
+def _mlp(sizes: list[int], activation: str, *, last_activation: bool = False) -> nn.Sequential:
+    layers: list[nn.Module] = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nn.Linear(a, b))
+        if last_activation or i < len(sizes) - 2:
+            layers.append(ACTIVATIONS[activation]())
+    return nn.Sequential(*layers)
+
+
+class MLPAutoencoder(nn.Module):
+    """Fully connected autoencoder; ``encoder`` ends in the linear bottleneck of ``k`` units."""
+
+    def __init__(self, input_dim: int, config: AutoencoderConfig):
+        super().__init__()
+        self.input_dim, self.k, self.sigmoid = input_dim, config.k, config.output == "sigmoid"
+        self.encoder = _mlp([input_dim, *config.hidden, config.k], config.activation)
+        self.decoder = _mlp([config.k, *reversed(config.hidden), input_dim], config.activation)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:  # (n, d) -> (n, k)
+        return self.encoder(x)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:  # (n, k) -> (n, d)
+        out = self.decoder(z)
+        return torch.sigmoid(out) if self.sigmoid else out
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.decode(self.encode(x))
+
+
+class ConvAutoencoder(nn.Module):
+    """Convolutional autoencoder: two stride-2 convolutions, a linear bottleneck, and back."""
+
+    def __init__(self, image_shape: tuple[int, int], config: AutoencoderConfig):
+        super().__init__()
+        (h, w), (c1, c2) = image_shape, config.channels
+        self.image_shape, self.input_dim, self.k = (h, w), h * w, config.k
+        self.sigmoid = config.output == "sigmoid"
+        act = ACTIVATIONS[config.activation]
+        self.encoder = nn.Sequential(
+            nn.Unflatten(1, (1, h, w)),
+            nn.Conv2d(1, c1, 3, stride=2, padding=1), act(),  # (n, c1, h/2, w/2)
+            nn.Conv2d(c1, c2, 3, stride=2, padding=1), act(),  # (n, c2, h/4, w/4)
+            nn.Flatten(), nn.Linear(c2 * (h // 4) * (w // 4), config.k),  # (n, k)
+        )
+        self.decoder = nn.Sequential(
+            nn.Linear(config.k, c2 * (h // 4) * (w // 4)), act(),
+            nn.Unflatten(1, (c2, h // 4, w // 4)),
+            nn.ConvTranspose2d(c2, c1, 4, stride=2, padding=1), act(),  # (n, c1, h/2, w/2)
+            nn.ConvTranspose2d(c1, 1, 4, stride=2, padding=1),  # (n, 1, h, w)
+            nn.Flatten(),
+        )
+
+    encode = MLPAutoencoder.encode
+    decode = MLPAutoencoder.decode
+    forward = MLPAutoencoder.forward
+
+
+def reparameterize(mean: torch.Tensor, log_var: torch.Tensor, generator=None) -> torch.Tensor:
+    """Draw ``z = mean + sigma * eps`` with ``eps ~ N(0, I)``: a sample that gradients flow through."""
+    eps = torch.randn(mean.shape, generator=generator, device=mean.device, dtype=mean.dtype)
+    return mean + torch.exp(0.5 * log_var) * eps
+
+
+class VAE(nn.Module):
+    """Variational autoencoder: the encoder outputs a Gaussian ``N(mean, exp(log_var))`` per input."""
+
+    def __init__(self, input_dim: int, config: VAEConfig):
+        super().__init__()
+        self.input_dim, self.k = input_dim, config.k
+        self.body = _mlp([input_dim, *config.hidden], config.activation, last_activation=True)
+        width = config.hidden[-1] if config.hidden else input_dim
+        self.mean, self.log_var = nn.Linear(width, config.k), nn.Linear(width, config.k)
+        self.decoder = _mlp([config.k, *reversed(config.hidden), input_dim], config.activation)
+
+    def encode_distribution(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        h = self.body(x)
+        return self.mean(h), self.log_var(h)  # (n, k) each
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """The mean of the code distribution: the VAE's latent vector of ``x``."""
+        return self.encode_distribution(x)[0]
+
+    def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
+        return self.decoder(z)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(self.decoder(z))
+
+    def forward(self, x: torch.Tensor, generator=None):
+        mean, log_var = self.encode_distribution(x)
+        return self.decode_logits(reparameterize(mean, log_var, generator)), mean, log_var
+
+
+def vae_loss(logits, x, mean, log_var, beta: float = 1.0):
+    """Negative ELBO per example, split: ``(total, reconstruction, kl)``, each averaged over the batch.
+
+    reconstruction = binary cross-entropy summed over the pixels of an image;
+    kl = KL(N(mean, exp(log_var)) || N(0, I)) = -1/2 * sum(1 + log_var - mean^2 - exp(log_var)).
+    """
+    reconstruction = nn.functional.binary_cross_entropy_with_logits(logits, x, reduction="none")
+    reconstruction = reconstruction.sum(dim=1).mean()
+    kl = (-0.5 * (1 + log_var - mean.pow(2) - log_var.exp()).sum(dim=1)).mean()
+    return reconstruction + beta * kl, reconstruction, kl
+
+
+# --------------------------------------------------------------------------------------------
+# Checks
+# --------------------------------------------------------------------------------------------
+
+def _split(data, *, unit_range: bool) -> tuple[np.ndarray, np.ndarray, tuple[int, int] | None]:
+    """``(X_train, X_test, image_shape)`` from a DigitsSplit-like object or a pair, checked."""
+    if isinstance(data, (tuple, list)) and len(data) == 2:
+        X_train, X_test, shape = data[0], data[1], None
+    elif hasattr(data, "X_train") and hasattr(data, "X_test"):
+        X_train, X_test, shape = data.X_train, data.X_test, getattr(data, "image_shape", None)
+    else:
+        raise TypeError(
+            "data must be a labs.data.DigitsSplit (or any object with X_train and X_test) "
+            f"or a (X_train, X_test) pair, got {type(data).__name__}"
+        )
+    X_train = metrics.check_vectors(X_train, "X_train").astype(np.float32)
+    X_test = metrics.check_vectors(X_test, "X_test", dim=X_train.shape[1]).astype(np.float32)
+    if unit_range:
+        for name, X in (("X_train", X_train), ("X_test", X_test)):
+            if X.min() < 0 or X.max() > 1:
+                raise ValueError(
+                    f"{name} has values in [{X.min():.3g}, {X.max():.3g}] but a sigmoid output "
+                    "needs data in [0, 1]: rescale it (digits: divide by 16) or use output='linear'"
+                )
+    return X_train, X_test, tuple(shape) if shape is not None else None
+
+
+def _check_common(config) -> None:
+    if not isinstance(config.k, int) or config.k < 1:
+        raise ValueError(f"k must be a positive integer, got {config.k!r}")
+    if config.epochs < 1 or config.batch_size < 1 or not config.lr > 0:
+        raise ValueError("epochs and batch_size must be at least 1 and lr positive, "
+                         f"got epochs={config.epochs}, batch_size={config.batch_size}, lr={config.lr}")
+    if any(not isinstance(h, int) or h < 1 for h in config.hidden):
+        raise ValueError(f"hidden must list positive layer widths, got {config.hidden!r}")
+    if config.activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {config.activation!r}")
+
+
+def _check_compresses(k: int, d: int, allowed: bool = False) -> None:
+    if k >= d and not allowed:
+        raise ValueError(
+            f"k={k} is not smaller than the input dimension {d}: that code does not compress, "
+            f"so it is not a latent vector. Choose k < {d}, or pass overcomplete=True for an "
+            "overcomplete code (chapter 4)"
+        )
+
+
+def _conv_shape(shape, d: int) -> tuple[int, int]:
+    if shape is None:
+        side = int(round(d ** 0.5))
+        if side * side != d:
+            raise ValueError(f"vectors of length {d} are not square images; give the data an image_shape")
+        shape = (side, side)
+    h, w = shape
+    if h * w != d:
+        raise ValueError(f"image_shape {shape} has {h * w} pixels but the vectors have {d}")
+    if h % 4 or w % 4:
+        raise ValueError(f"a conv autoencoder needs image sides that are multiples of 4, got {shape}")
+    return (h, w)
+
+
+def _model_device(model: nn.Module) -> torch.device:
+    return next(model.parameters()).device
+
+
+def _inputs(model: nn.Module, X, what: str = "X") -> torch.Tensor:
+    """``X`` as a float tensor ``(n, input_dim)`` on the model's device; images are flattened."""
+    d = model.input_dim
+    array = X.detach().cpu().numpy() if isinstance(X, torch.Tensor) else np.asarray(X)
+    if array.ndim > 2 and int(np.prod(array.shape[1:])) == d:
+        array = array.reshape(len(array), d)
+    if array.ndim != 2 or array.shape[1] != d:
+        shape = getattr(model, "image_shape", None)
+        hint = f" (flattened {shape[0]}x{shape[1]} images)" if shape else ""
+        raise ValueError(f"{what} has shape {array.shape}; this model expects (n, {d}){hint}")
+    array = metrics.check_vectors(array, what, dim=d)
+    return torch.as_tensor(array, dtype=torch.float32, device=_model_device(model))
+
+
+# --------------------------------------------------------------------------------------------
+# Training
+# --------------------------------------------------------------------------------------------
+
+def _fit(model, objective, X_train, X_test, config, seed: int, device: str, evaluate) -> dict:
+    """Mini-batch Adam with a one-cycle schedule; returns the payload cached for ``model``."""
+    model = model.to(device)
+    X = torch.as_tensor(X_train, device=device)
+    X_held = torch.as_tensor(X_test, device=device)
+    optimiser = torch.optim.Adam(model.parameters(), lr=config.lr,
+                                 weight_decay=getattr(config, "weight_decay", 0.0))
+    steps = config.epochs * -(-len(X) // config.batch_size)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=config.lr, total_steps=steps)
+    order_rng = torch.Generator().manual_seed(seed)
+    noise_rng = torch.Generator(device=device).manual_seed(seed)
+    history: dict[str, list[float]] = {}
+    for _ in repro.progress(range(config.epochs), desc=type(model).__name__):
+        model.train()
+        sums: dict[str, float] = {}
+        for batch in torch.randperm(len(X), generator=order_rng).to(device).split(config.batch_size):
+            parts = objective(model, X[batch], noise_rng)  # {"train_loss": tensor, ...}
+            optimiser.zero_grad()
+            parts["train_loss"].backward()
+            optimiser.step()
+            schedule.step()
+            for name, value in parts.items():
+                sums[name] = sums.get(name, 0.0) + value.item() * len(batch)
+        for name, total in sums.items():
+            history.setdefault(name, []).append(total / len(X))
+        model.eval()
+        with torch.no_grad():
+            history.setdefault("test_mse", []).append(evaluate(model, X_held)["test_mse"])
+    model = model.cpu().eval()
+    with torch.no_grad():
+        final = evaluate(model, torch.as_tensor(X_test))
+        X = torch.as_tensor(X_train)
+        final["train_mse"] = float((model.decode(model.encode(X)) - X).pow(2).mean())
+    state = {name: value.detach().clone() for name, value in model.state_dict().items()}
+    return {"state": state, "history": history, "metrics": final}
+
+
+def _autoencoder_objective(config: AutoencoderConfig):
+    def objective(model, x, _rng):
+        z = model.encode(x)
+        loss = (model.decode(z) - x).pow(2).mean()
+        if config.sparsity:
+            loss = loss + config.sparsity * z.abs().mean()
+        return {"train_loss": loss}
+
+    return objective
+
+
+def _autoencoder_eval(model, X) -> dict:
+    return {"test_mse": float((model(X) - X).pow(2).mean())}
+
+
+def train_autoencoder(
+    config: AutoencoderConfig | None = None, data=None, *, seed: int = 0, device: str = "auto"
+) -> AutoencoderResult:
+    """Train an autoencoder on ``data.X_train`` (or load it from the cache); test on ``data.X_test``.
+
+    Args:
+        config: architecture and training settings (:class:`AutoencoderConfig`).
+        data: a ``labs.data.DigitsSplit`` (the default, ``load_digits()``), any object with
+            ``X_train``/``X_test`` ``(n, d)`` arrays, or a ``(X_train, X_test)`` pair.
+        seed: seeds the weights, the order of the mini-batches and any sampling noise.
+        device: ``"auto"`` (a GPU if present), ``"cpu"`` or ``"cuda"``.
+
+    Returns:
+        :class:`AutoencoderResult`: the model on the CPU in eval mode, per-epoch ``history``
+        (``train_loss``, ``test_mse``), and ``metrics`` (``train_mse``, ``test_mse``).
+
+    Used in: chapters 3 and 4.
+    """
+    from labs.data import load_digits
+
+    config = config or AutoencoderConfig()
+    _check_common(config)
+    if config.kind not in ("mlp", "conv") or config.output not in ("sigmoid", "linear"):
+        raise ValueError(f"kind must be 'mlp' or 'conv' and output 'sigmoid' or 'linear', got {config}")
+    if config.sparsity < 0:
+        raise ValueError(f"sparsity must be non-negative, got {config.sparsity}")
+    X_train, X_test, shape = _split(data if data is not None else load_digits(),
+                                    unit_range=config.output == "sigmoid")
+    d = X_train.shape[1]
+    _check_compresses(config.k, d, config.overcomplete)
+
+    def build_model():
+        if config.kind == "conv":
+            return ConvAutoencoder(_conv_shape(shape, d), config)
+        return MLPAutoencoder(d, config)
+
+    build_model()  # raises on a bad image shape before any training or caching
+    used = repro.pick_device(device)
+
+    def build():
+        repro.set_seed(seed)
+        return _fit(build_model(), _autoencoder_objective(config), X_train, X_test, config,
+                    seed, used, _autoencoder_eval)
+
+    return _load(build_model(), config, "autoencoder", build, seed, used, X_train, X_test)
+
+
+def _vae_objective(config: VAEConfig):
+    def objective(model, x, rng):
+        logits, mean, log_var = model(x, rng)
+        total, reconstruction, kl = vae_loss(logits, x, mean, log_var, config.beta)
+        return {"train_loss": total, "train_reconstruction": reconstruction, "train_kl": kl}
+
+    return objective
+
+
+def _vae_eval(model, X) -> dict:
+    mean, log_var = model.encode_distribution(X)
+    logits = model.decode_logits(mean)
+    total, reconstruction, kl = vae_loss(logits, X, mean, log_var)
+    return {"test_mse": float((torch.sigmoid(logits) - X).pow(2).mean()),
+            "test_reconstruction": float(reconstruction), "test_kl": float(kl),
+            "test_loss": float(total)}
+
+
+def train_vae(
+    config: VAEConfig | None = None, data=None, *, seed: int = 0, device: str = "auto"
+) -> AutoencoderResult:
+    """Train a :class:`VAE` (or load it from the cache); arguments as :func:`train_autoencoder`.
+
+    ``history`` adds ``train_reconstruction`` and ``train_kl`` per epoch; ``metrics`` adds the
+    held-out ``test_reconstruction``, ``test_kl`` and ``test_loss`` (negative ELBO, decoding the
+    mean code). ``test_mse`` decodes the mean code of each held-out input.
+
+    Used in: chapter 3.
+    """
+    from labs.data import load_digits
+
+    config = config or VAEConfig()
+    _check_common(config)
+    if not config.beta >= 0:
+        raise ValueError(f"beta must be non-negative, got {config.beta}")
+    X_train, X_test, _ = _split(data if data is not None else load_digits(), unit_range=True)
+    _check_compresses(config.k, X_train.shape[1])
+    used = repro.pick_device(device)
+
+    def build():
+        repro.set_seed(seed)
+        return _fit(VAE(X_train.shape[1], config), _vae_objective(config), X_train, X_test,
+                    config, seed, used, _vae_eval)
+
+    return _load(VAE(X_train.shape[1], config), config, "vae", build, seed, used, X_train, X_test)
+
+
+def _load(model, config, name, build, seed, device, X_train, X_test) -> AutoencoderResult:
+    entry = cache.cached(
+        name,
+        {**asdict(config), "seed": seed, "device": device.split(":")[0]},
+        build,
+        data=cache.fingerprint(X_train, X_test),
+    )
+    model.load_state_dict(entry.payload["state"])
+    model.eval()
+    return AutoencoderResult(
+        model=model,
+        config=config,
+        history={key: [float(v) for v in values] for key, values in entry.payload["history"].items()},
+        metrics={key: float(v) for key, v in entry.payload["metrics"].items()},
+        from_cache=entry.from_cache,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Using a trained model
+# --------------------------------------------------------------------------------------------
+
+@torch.no_grad()
+def encode(model: nn.Module, X) -> np.ndarray:
+    """Latent vectors ``(n, k)`` of inputs ``X`` ``(n, d)`` (for a VAE: the mean of each code)."""
+    model.eval()
+    return model.encode(_inputs(model, X)).cpu().numpy()
+
+
+@torch.no_grad()
+def decode(model: nn.Module, Z) -> np.ndarray:
+    """Decoded outputs ``(n, d)`` of latent vectors ``Z`` ``(n, k)``."""
+    model.eval()
+    Z = metrics.check_vectors(Z, "Z", dim=model.k)
+    return model.decode(torch.as_tensor(Z, dtype=torch.float32, device=_model_device(model))).cpu().numpy()
+
+
+def reconstruct(model: nn.Module, X) -> np.ndarray:
+    """``decode(encode(X))``: each input passed through the bottleneck and back."""
+    return decode(model, encode(model, X))
+
+
+def sample(model: VAE, n: int, *, seed: int = 0) -> np.ndarray:
+    """``n`` new images from a VAE: latent vectors drawn from its prior ``N(0, I)``, decoded."""
+    if n < 1:
+        raise ValueError(f"n must be at least 1, got {n}")
+    z = torch.randn(n, model.k, generator=torch.Generator().manual_seed(seed))
+    return decode(model, z)
+
+
+def interpolate(start, end, steps: int = 8, *, spherical: bool = False) -> np.ndarray:
+    """``steps`` points from ``start`` to ``end`` (both included), as a ``(steps, k)`` array.
+
+    Linear by default; ``spherical=True`` follows the great circle (slerp), which keeps the
+    norm typical of Gaussian latent vectors, as a GAN or VAE prior draws them.
+    """
+    a = np.asarray(start, dtype=np.float64).ravel()
+    b = np.asarray(end, dtype=np.float64).ravel()
+    if a.shape != b.shape or a.size == 0:
+        raise ValueError(f"start and end must be vectors of the same length, got {a.shape} and {b.shape}")
+    if steps < 2:
+        raise ValueError(f"steps must be at least 2 (start and end), got {steps}")
+    t = np.linspace(0.0, 1.0, steps)[:, None]
+    if not spherical:
+        return ((1 - t) * a + t * b).astype(np.float32)
+    cos = np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b))
+    omega = np.arccos(np.clip(cos, -1.0, 1.0))
+    if omega < 1e-6:  # (anti)parallel or equal: slerp degenerates to lerp
+        return ((1 - t) * a + t * b).astype(np.float32)
+    return ((np.sin((1 - t) * omega) * a + np.sin(t * omega) * b) / np.sin(omega)).astype(np.float32)
