@@ -1,0 +1,138 @@
+"""How training time and memory grow with the data: Word2Vec and the autoencoder.
+
+Each point runs in a fresh Python process with an empty cache, so its peak memory (``ru_maxrss``)
+and its time belong to that training alone. Word2Vec reads the course corpus repeated 1, 2, 4
+and 8 times, once streamed from a file on disk (``labs.text.TokenFile``) and once held in memory
+as a list; the autoencoder trains on the digits' training set repeated likewise.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+COPIES = (1, 2, 4, 8)
+WORD2VEC_EPOCHS = 5  # the chapter trains longer; the growth with corpus size is what is measured
+AUTOENCODER_EPOCHS = 10
+
+CHILD = r"""
+import json, resource, sys, time
+spec = json.loads(sys.argv[1])
+from labs import data, text
+if spec["model"] == "word2vec":
+    corpus = text.TokenFile(spec["path"])
+    if not spec["streamed"]:
+        corpus = list(corpus)
+    start = time.perf_counter()
+    result = text.train_word2vec(corpus, text.Word2VecConfig(epochs=spec["epochs"]), use_cache=False)
+    size = result.tokens
+else:
+    import numpy as np
+    from labs import autoencoder
+    digits = data.load_digits()
+    X_train = np.concatenate([digits.X_train] * spec["copies"])
+    start = time.perf_counter()
+    autoencoder.train_autoencoder(autoencoder.AutoencoderConfig(epochs=spec["epochs"]),
+                                  (X_train, digits.X_test))
+    size = len(X_train)
+seconds = time.perf_counter() - start
+print(json.dumps({"size": size, "seconds": seconds,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def _run(spec: dict, cache: Path) -> dict:
+    env = {**os.environ, "LABS_CACHE_DIR": str(cache), "LABS_PROGRESS": "0"}
+    out = subprocess.run([sys.executable, "-c", CHILD, json.dumps(spec)], env=env,
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def _slope(sizes, seconds) -> float:
+    """Exponent b of seconds ∝ size^b (least squares in log-log)."""
+    return float(np.polyfit(np.log(sizes), np.log(seconds), 1)[0])
+
+
+def _series(title: str, size_label: str, points: list[dict]) -> dict:
+    sizes = [int(p["size"]) for p in points]
+    seconds = [round(p["seconds"], 1) for p in points]
+    memory = [round(p["peak_rss_mb"]) for p in points]
+    slope = _slope(sizes, [p["seconds"] for p in points])
+    growth = memory[-1] / memory[0]
+    summary = (f"time grows as size^{slope:.2f} ({'about linear' if 0.8 <= slope <= 1.2 else 'not linear'}); "
+               f"peak memory x{growth:.2f} from the smallest to the largest size "
+               f"({'flat' if growth <= 1.25 else 'growing'})")
+    return {"title": title, "size_label": size_label, "sizes": sizes, "seconds": seconds,
+            "peak_rss_mb": memory, "slope": round(slope, 2), "memory_growth": round(growth, 2),
+            "summary": summary}
+
+
+def measure() -> dict:
+    """Run every point; return the series that results.json stores under ``scaling``."""
+    from labs import data, text
+    from labs.repro import progress
+
+    with tempfile.TemporaryDirectory() as scratch:
+        scratch = Path(scratch)
+        corpus = data.load_word_corpus()
+        files = {n: text.write_token_file(corpus, scratch / f"corpus-{n}x.txt", copies=n) for n in COPIES}
+        runs = [("word2vec_streamed", {"model": "word2vec", "streamed": True}),
+                ("word2vec_in_memory", {"model": "word2vec", "streamed": False}),
+                ("autoencoder", {"model": "autoencoder"})]
+        points: dict[str, list[dict]] = {name: [] for name, _ in runs}
+        jobs = [(name, spec, n) for name, spec in runs for n in COPIES]
+        for name, spec, n in progress(jobs, desc="scaling", unit="run"):
+            if spec["model"] == "word2vec":
+                spec = {**spec, "path": str(files[n].path), "epochs": WORD2VEC_EPOCHS}
+            else:
+                spec = {**spec, "copies": n, "epochs": AUTOENCODER_EPOCHS}
+            points[name].append(_run(spec, scratch / f"cache-{name}-{n}"))
+    return {
+        "word2vec_streamed": _series(
+            f"Word2Vec, corpus streamed from disk ({WORD2VEC_EPOCHS} epochs)", "corpus tokens",
+            points["word2vec_streamed"]),
+        "word2vec_in_memory": _series(
+            f"Word2Vec, corpus held in memory ({WORD2VEC_EPOCHS} epochs)", "corpus tokens",
+            points["word2vec_in_memory"]),
+        "autoencoder": _series(
+            f"Autoencoder 64→16→64 on the digits ({AUTOENCODER_EPOCHS} epochs)", "training images",
+            points["autoencoder"]),
+    }
+
+
+def plot(scaling: dict, path: Path) -> None:
+    """Log-log time and memory against data size, one line per series; saved to ``path``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from labs import viz
+
+    viz.set_style()
+    fig, (time_ax, memory_ax) = plt.subplots(1, 2, figsize=(10, 4))
+    for series in scaling.values():
+        relative = np.asarray(series["sizes"]) / series["sizes"][0]
+        time_ax.loglog(relative, series["seconds"], "o-", label=series["title"])
+        memory_ax.semilogx(relative, series["peak_rss_mb"], "o-", label=series["title"])
+    ideal = np.asarray(COPIES, dtype=float)
+    first = next(iter(scaling.values()))["seconds"][0]
+    time_ax.loglog(ideal, first * ideal, "k:", label="linear (slope 1)")
+    time_ax.set(xlabel="data size (× the course's dataset)", ylabel="training time (s)",
+                title="Training time against data size")
+    memory_ax.set(xlabel="data size (× the course's dataset)", ylabel="peak memory (MB)",
+                  title="Peak memory of the training process")
+    memory_ax.set_ylim(bottom=0)
+    for ax in (time_ax, memory_ax):
+        ax.set_xticks(COPIES, [f"{n}×" for n in COPIES])
+        ax.minorticks_off()
+    time_ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, metadata={"Software": None})
+    plt.close(fig)
