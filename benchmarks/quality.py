@@ -31,8 +31,22 @@ class Target:
     issue: int = 0
 
 
-# Filled as chapters land; each entry names a value the chapter glues.
-TARGETS: list[Target] = []
+# Each entry names a value the chapter glues; the goals are those of the chapter issues.
+TARGETS: list[Target] = [
+    Target("CNN held-out accuracy", "book/05_2_vision.ipynb", "vision_cnn_accuracy", ">=", 0.98,
+           issue=6),
+    Target("Linear probe on CNN penultimate features", "book/05_2_vision.ipynb",
+           "vision_probe_penultimate", ">=", 0.97, "raw pixels", "vision_probe_pixels", issue=6),
+    Target("Matrix factorisation test RMSE ÷ noise level", "book/05_3_recommenders.ipynb",
+           "rec_rmse_mf_ratio", "<=", 1.1, issue=6),
+    Target("Matrix factorisation test RMSE (noise level 0.5)", "book/05_3_recommenders.ipynb",
+           "rec_rmse_mf", "<=", 0.55, "user mean", "rec_rmse_user", issue=6),
+    Target("5-NN retrieval precision on CNN penultimate features", "book/05_2_vision.ipynb",
+           "vision_retrieval_penultimate", ">=", 0.9, "raw pixels", "vision_retrieval_pixels",
+           issue=6),
+    Target("Mean canonical correlation, learned vs planted item factors",
+           "book/05_3_recommenders.ipynb", "rec_cca_mf", ">=", 0.9, issue=6),
+]
 
 
 def glued_values(notebook: Path) -> dict[str, object]:
