@@ -9,7 +9,9 @@ COURSE_WARM_SECONDS = 3 * 60
 BOOK_SECONDS = 90
 
 
-def verdict(ok: bool) -> str:
+def verdict(ok: bool | None) -> str:
+    if ok is None:
+        return "reported"
     return "met" if ok else "**missed**"
 
 
