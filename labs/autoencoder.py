@@ -17,6 +17,7 @@ or any object with ``X_train`` and ``X_test`` (and optionally ``image_shape``), 
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Union
 
@@ -283,6 +284,22 @@ def _inputs(model: nn.Module, X, what: str = "X") -> torch.Tensor:
 # Training
 # --------------------------------------------------------------------------------------------
 
+@contextmanager
+def one_thread():
+    """Run torch on one thread inside the block (the same reasoning as ``labs.vision``'s).
+
+    These models are tiny: splitting their small operations between threads costs more than it
+    saves, and on a busy 2-core machine a parallel region waits for a descheduled thread. One
+    thread also makes the trained weights independent of ``LABS_THREADS``.
+    """
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def _fit(model, objective, X_train, X_test, config, seed: int, device: str, evaluate) -> dict:
     """Mini-batch Adam with a one-cycle schedule; returns the payload cached for ``model``."""
     model = model.to(device)
@@ -376,8 +393,9 @@ def train_autoencoder(
 
     def build():
         repro.set_seed(seed)
-        return _fit(build_model(), _autoencoder_objective(config), X_train, X_test, config,
-                    seed, used, _autoencoder_eval)
+        with one_thread():
+            return _fit(build_model(), _autoencoder_objective(config), X_train, X_test, config,
+                        seed, used, _autoencoder_eval)
 
     return _load(build_model(), config, "autoencoder", build, seed, used, X_train, X_test)
 
@@ -423,8 +441,9 @@ def train_vae(
 
     def build():
         repro.set_seed(seed)
-        return _fit(VAE(X_train.shape[1], config), _vae_objective(config), X_train, X_test,
-                    config, seed, used, _vae_eval)
+        with one_thread():
+            return _fit(VAE(X_train.shape[1], config), _vae_objective(config), X_train, X_test,
+                        config, seed, used, _vae_eval)
 
     return _load(VAE(X_train.shape[1], config), config, "vae", build, seed, used, X_train, X_test)
 

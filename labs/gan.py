@@ -1,0 +1,283 @@
+"""A small GAN on the digits: a latent space that is the *input* of a generator.
+
+Used in: chapter 3 (the GAN's latent space; why "compression" fits it less well than it fits an
+autoencoder).
+
+A generator maps a random latent vector ``z ~ N(0, I)`` to an image; a discriminator learns to
+tell generated images from real ones, and the generator learns to fool it (Goodfellow et al.
+2014). Nothing maps an image to its ``z``: :func:`invert` has to *search* for one by gradient
+descent. The generator used for sampling is an exponential moving average of the trained one's
+weights, a standard way to get cleaner samples from a short training run.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from labs import cache, metrics, repro
+from labs.autoencoder import _split, interpolate, one_thread  # noqa: F401  (interpolate: re-exported)
+
+
+@dataclass(frozen=True)
+class GANConfig:
+    """Architecture and training settings (defaults: ~80 % of samples look like clear digits)."""
+
+    latent_dim: int = 8  # length of the generator's input vector z
+    generator_hidden: tuple[int, ...] = (128, 256)
+    discriminator_hidden: tuple[int, ...] = (256, 128)
+    steps: int = 5000  # generator updates (one discriminator update each)
+    batch_size: int = 256
+    lr: float = 2e-3
+    betas: tuple[float, float] = (0.5, 0.999)
+    ema: float = 0.999  # decay of the moving average of the generator's weights
+    log_every: int = 100  # steps per entry of the loss history
+
+
+class Generator(nn.Module):
+    """``z (n, latent_dim) → image (n, d)``: Linear–BatchNorm–ReLU blocks, a sigmoid output."""
+
+    def __init__(self, latent_dim: int, output_dim: int, hidden: tuple[int, ...]):
+        super().__init__()
+        self.latent_dim, self.output_dim = latent_dim, output_dim
+        layers: list[nn.Module] = []
+        for a, b in zip((latent_dim, *hidden), hidden):
+            layers += [nn.Linear(a, b), nn.BatchNorm1d(b), nn.ReLU()]
+        self.net = nn.Sequential(*layers, nn.Linear(hidden[-1] if hidden else latent_dim, output_dim),
+                                 nn.Sigmoid())
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z)
+
+
+class Discriminator(nn.Module):
+    """``image (n, d) → logit (n, 1)``: how real the image looks (positive = real)."""
+
+    def __init__(self, input_dim: int, hidden: tuple[int, ...]):
+        super().__init__()
+        layers: list[nn.Module] = []
+        for a, b in zip((input_dim, *hidden), hidden):
+            layers += [nn.Linear(a, b), nn.LeakyReLU(0.2)]
+        self.net = nn.Sequential(*layers, nn.Linear(hidden[-1] if hidden else input_dim, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
+@dataclass
+class GANResult:
+    """What :func:`train_gan` returns: both networks (eval mode, CPU) and the loss history.
+
+    ``history["d_loss"]``/``["g_loss"]`` hold the mean losses of each block of
+    ``config.log_every`` steps; ``history["d_real"]``/``["d_fake"]`` the discriminator's mean
+    probability that real and generated images are real.
+    """
+
+    generator: Generator  # the moving average of the trained generator's weights
+    discriminator: Discriminator
+    config: GANConfig
+    history: dict[str, list[float]]
+    from_cache: bool = False
+
+
+@torch.no_grad()
+def _recalibrate(generator: Generator, config: GANConfig, rng, device, batches: int = 20) -> None:
+    """Recompute the BatchNorm statistics of the averaged generator from its own outputs.
+
+    The running statistics were collected for the live generator's weights, not for their
+    moving average; averaging them afresh over a few batches makes the two agree.
+    """
+    for module in generator.modules():
+        if isinstance(module, nn.BatchNorm1d):
+            module.reset_running_stats()
+            module.momentum = None  # a plain average over the batches below
+    generator.train()
+    for _ in range(batches):
+        generator(torch.randn(config.batch_size, config.latent_dim, generator=rng, device=device))
+    for module in generator.modules():
+        if isinstance(module, nn.BatchNorm1d):
+            module.momentum = 0.1
+    generator.eval()
+
+
+def _train(config: GANConfig, X_train: np.ndarray, seed: int, device: str) -> dict:
+    repro.set_seed(seed)
+    d = X_train.shape[1]
+    G = Generator(config.latent_dim, d, config.generator_hidden).to(device)
+    D = Discriminator(d, config.discriminator_hidden).to(device)
+    G_avg = copy.deepcopy(G)
+    opt_g = torch.optim.Adam(G.parameters(), lr=config.lr, betas=config.betas)
+    opt_d = torch.optim.Adam(D.parameters(), lr=config.lr, betas=config.betas)
+    X = torch.as_tensor(X_train, device=device)
+    rng = torch.Generator(device=device).manual_seed(seed)
+    n = config.batch_size
+    labels = torch.cat([torch.ones(n, 1), torch.zeros(n, 1)]).to(device)  # real, then fake
+    bce = nn.functional.binary_cross_entropy_with_logits
+    history: dict[str, list[float]] = {"d_loss": [], "g_loss": [], "d_real": [], "d_fake": []}
+    sums = torch.zeros(4, device=device)
+    for step in repro.progress(range(1, config.steps + 1), desc="GAN steps"):
+        real = X[torch.randint(0, len(X), (n,), generator=rng, device=device)]
+        fake = G(torch.randn(n, config.latent_dim, generator=rng, device=device))
+        # Discriminator: real images → 1, generated ones → 0 (one pass over both).
+        logits = D(torch.cat([real, fake.detach()]))
+        d_loss = 2 * bce(logits, labels)
+        opt_d.zero_grad()
+        d_loss.backward()
+        opt_d.step()
+        # Generator: make the discriminator call its images real (the non-saturating loss).
+        g_loss = bce(D(fake), labels[:n])
+        opt_g.zero_grad()
+        g_loss.backward()
+        opt_g.step()
+        with torch.no_grad():
+            torch._foreach_lerp_(list(G_avg.parameters()), list(G.parameters()), 1 - config.ema)
+            for average, current in zip(G_avg.buffers(), G.buffers()):  # BatchNorm statistics
+                average.copy_(current)
+            p = torch.sigmoid(logits.detach())
+            sums += torch.stack([d_loss.detach(), g_loss.detach(), p[:n].mean(), p[n:].mean()])
+        if step % config.log_every == 0 or step == config.steps:
+            block = config.log_every if step % config.log_every == 0 else step % config.log_every
+            for name, value in zip(history, (sums / block).tolist()):
+                history[name].append(value)
+            sums.zero_()
+    _recalibrate(G_avg, config, rng, device)
+    state = lambda model: {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}  # noqa: E731
+    return {"generator": state(G_avg), "discriminator": state(D), "history": history}
+
+
+def train_gan(config: GANConfig | None = None, data=None, *, seed: int = 0,
+              device: str = "auto") -> GANResult:
+    """Train the GAN on ``data.X_train`` (or load it from the cache).
+
+    Args:
+        config: :class:`GANConfig`; the defaults train in well under a minute on two CPU cores.
+        data: a ``labs.data.DigitsSplit`` (the default), any object with ``X_train`` and
+            ``X_test``, or a ``(X_train, X_test)`` pair; only ``X_train`` is used, values in [0, 1].
+        seed: seeds the weights, the latent vectors and the mini-batches.
+        device: ``"auto"`` (a GPU if present), ``"cpu"`` or ``"cuda"``.
+
+    Used in: chapter 3.
+    """
+    from labs.data import load_digits
+
+    config = config or GANConfig()
+    if config.latent_dim < 1 or config.steps < 1 or config.batch_size < 1 or not config.lr > 0:
+        raise ValueError(f"latent_dim, steps and batch_size must be at least 1 and lr positive: {config}")
+    if not 0 <= config.ema < 1 or config.log_every < 1:
+        raise ValueError(f"ema must be in [0, 1) and log_every at least 1: {config}")
+    X_train, _, _ = _split(data if data is not None else load_digits(), unit_range=True)
+    used = repro.pick_device(device)
+
+    def build():
+        with one_thread():
+            return _train(config, X_train, seed, used)
+
+    entry = cache.cached("gan", {**asdict(config), "seed": seed, "device": used.split(":")[0]},
+                         build, data=cache.fingerprint(X_train))
+    d = X_train.shape[1]
+    generator = Generator(config.latent_dim, d, config.generator_hidden)
+    generator.load_state_dict(entry.payload["generator"])
+    discriminator = Discriminator(d, config.discriminator_hidden)
+    discriminator.load_state_dict(entry.payload["discriminator"])
+    history = {k: [float(v) for v in values] for k, values in entry.payload["history"].items()}
+    return GANResult(generator.eval(), discriminator.eval(), config, history, entry.from_cache)
+
+
+def sample_latent(n: int, latent_dim: int, *, seed: int = 0) -> np.ndarray:
+    """``n`` latent vectors drawn from the generator's prior ``N(0, I)``, shape ``(n, latent_dim)``."""
+    if n < 1 or latent_dim < 1:
+        raise ValueError(f"n and latent_dim must be at least 1, got n={n}, latent_dim={latent_dim}")
+    return torch.randn(n, latent_dim, generator=torch.Generator().manual_seed(seed)).numpy()
+
+
+@torch.no_grad()
+def generate(generator: Generator, Z) -> np.ndarray:
+    """Images ``(n, d)`` the generator makes from latent vectors ``Z`` ``(n, latent_dim)``."""
+    Z = metrics.check_vectors(Z, "Z", dim=generator.latent_dim)
+    generator.eval()
+    device = next(generator.parameters()).device
+    return generator(torch.as_tensor(Z, dtype=torch.float32, device=device)).cpu().numpy()
+
+
+def sample(generator: Generator, n: int, *, seed: int = 0) -> np.ndarray:
+    """``n`` new images: :func:`sample_latent` then :func:`generate`."""
+    return generate(generator, sample_latent(n, generator.latent_dim, seed=seed))
+
+
+@dataclass(frozen=True)
+class SampleQuality:
+    """How a classifier judges generated images (see :func:`judge`)."""
+
+    confident_share: float  # share classified with probability >= threshold
+    threshold: float
+    counts: tuple[int, ...]  # how many samples each class received (most probable class)
+    classes_present: int  # classes with at least one sample
+
+    def __str__(self) -> str:
+        return (f"{self.confident_share:.1%} classified with confidence >= {self.threshold:g}; "
+                f"{self.classes_present} of {len(self.counts)} classes present")
+
+
+def judge(probabilities, *, threshold: float = 0.9) -> SampleQuality:
+    """Summarise a classifier's class probabilities ``(n, n_classes)`` for generated images."""
+    p = metrics.check_vectors(probabilities, "probabilities")
+    if not 0 < threshold <= 1:
+        raise ValueError(f"threshold must be in (0, 1], got {threshold}")
+    counts = np.bincount(p.argmax(axis=1), minlength=p.shape[1])
+    return SampleQuality(
+        confident_share=float((p.max(axis=1) >= threshold).mean()),
+        threshold=threshold,
+        counts=tuple(int(c) for c in counts),
+        classes_present=int((counts > 0).sum()),
+    )
+
+
+@dataclass(frozen=True)
+class Inversion:
+    """Latent vectors found for given images by :func:`invert`, and how well they reproduce them."""
+
+    codes: np.ndarray  # (n, latent_dim)
+    images: np.ndarray  # (n, d) generated from the codes
+    mse: np.ndarray  # (n,) reconstruction error per image
+    history: list[float]  # mean error per optimisation step
+
+
+def invert(generator: Generator, images, *, steps: int = 300, lr: float = 0.05,
+           seed: int = 0) -> Inversion:
+    """Search, by gradient descent, for the latent vector from which the generator best draws each image.
+
+    A GAN has no encoder: the only way from an image to "its" latent vector is an optimisation
+    per image, started from a random ``z`` (``seed``) and minimising the squared pixel error.
+    Different starts can end at different codes. Used in: chapter 3.
+    """
+    X = metrics.check_vectors(images, "images", dim=generator.output_dim)
+    if steps < 1 or not lr > 0:
+        raise ValueError(f"steps must be at least 1 and lr positive, got steps={steps}, lr={lr}")
+    generator.eval()
+    device = next(generator.parameters()).device
+    target = torch.as_tensor(X, dtype=torch.float32, device=device)
+    start = torch.as_tensor(sample_latent(len(X), generator.latent_dim, seed=seed), device=device)
+    z = start.clone().requires_grad_(True)
+    optimiser = torch.optim.Adam([z], lr=lr)
+    for p in generator.parameters():
+        p.requires_grad_(False)
+    history = []
+    try:
+        with one_thread():
+            for _ in range(steps):
+                loss = (generator(z) - target).pow(2).mean()
+                optimiser.zero_grad()
+                loss.backward()
+                optimiser.step()
+                history.append(loss.item())
+    finally:
+        for p in generator.parameters():
+            p.requires_grad_(True)
+    with torch.no_grad():
+        made = generator(z)
+        mse = (made - target).pow(2).mean(dim=1)
+    return Inversion(z.detach().cpu().numpy(), made.cpu().numpy(), mse.cpu().numpy(), history)
