@@ -1,0 +1,187 @@
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from labs import taxonomy
+from labs.autoencoder import AutoencoderConfig, MLPAutoencoder
+from labs.taxonomy import EMBEDDING, LATENT, TaxonomyError
+
+
+def low_rank(n=60, rank=3, d=20, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, rank)) @ rng.normal(size=(rank, d))
+
+
+def test_the_documents_expansion_example_is_an_embedding_vector_only():
+    torch.manual_seed(0)
+    verdict = taxonomy.classify(nn.Embedding(10, 64))
+    assert (verdict.input_dim, verdict.output_dim, verdict.n_vectors) == (10, 64, 10)
+    assert verdict.compression_ratio == pytest.approx(10 / 64)
+    assert verdict.rank == 10 and verdict.effective_dim <= 9  # 10 rows, 9 once centred
+    assert not verdict.compresses and not verdict.trained_to_compress
+    assert verdict.kind == EMBEDDING and not verdict.is_latent
+    assert "add no information" in " ".join(verdict.notes)
+    assert "one of 10 ids (one-hot)" == verdict.input_description
+
+
+def test_a_table_narrower_than_its_one_hot_code_is_a_latent_vector():
+    torch.manual_seed(0)
+    verdict = taxonomy.classify(nn.Embedding(1000, 16))
+    assert verdict.compression_ratio == pytest.approx(62.5)
+    assert verdict.kind == LATENT and verdict.trained_to_compress and verdict.rank == 16
+
+
+def test_plain_vectors_need_their_input_dimension_and_get_rank_measured():
+    X = low_rank()  # 60 vectors of 20 numbers spanning 3 directions
+    verdict = taxonomy.classify(X, input_dim=50, name="planted")
+    assert verdict.rank == 3 and verdict.effective_dim <= 3
+    assert verdict.kind == LATENT and verdict.name == "planted"
+    same = taxonomy.classify([row for row in X], input_dim=50)  # a list of equal-length vectors
+    assert same.rank == 3 and same.output_dim == 20
+    random = taxonomy.classify(X, input_dim=50, learned=False)
+    assert random.compresses and not random.trained_to_compress and random.kind == EMBEDDING
+    assert "no objective trained it" in " ".join(random.notes)
+
+
+def test_an_autoencoder_is_measured_on_its_codes_and_its_inputs_rank_reported():
+    torch.manual_seed(0)
+    model = MLPAutoencoder(20, AutoencoderConfig(k=8, hidden=(16,)))
+    inputs = low_rank(rank=5).astype(np.float32)  # 20 numbers that span only 5 directions
+    verdict = taxonomy.classify(SimpleNamespace(model=model), inputs=inputs)  # a result object
+    assert (verdict.input_dim, verdict.output_dim, verdict.n_vectors) == (20, 8, 60)
+    assert verdict.kind == LATENT and verdict.input_rank == 5
+    assert "removes redundancy" in " ".join(verdict.notes)
+    unmeasured = taxonomy.classify(model)  # dimensions from the model, no rank without inputs
+    assert unmeasured.output_dim == 8 and unmeasured.rank is None and unmeasured.kind == LATENT
+
+
+def test_any_module_with_inputs_and_any_of_its_layers():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 32), nn.ReLU(), nn.Linear(32, 2))
+    inputs = torch.randn(200, 4)
+    whole = taxonomy.classify(model, inputs=inputs)
+    assert (whole.input_dim, whole.output_dim) == (4, 2) and whole.kind == LATENT
+    linear = taxonomy.classify(model, inputs=inputs, layer="0")  # linear: rank <= 4 + 1
+    assert linear.output_dim == 32 and linear.rank <= 5 and linear.kind == EMBEDDING
+    assert "add no information" in " ".join(linear.notes)
+    relu = taxonomy.classify(model, inputs=inputs, layer="1")  # nonlinear: more directions
+    assert relu.rank > 5 and "nonlinear" in " ".join(relu.notes)
+
+
+def test_course_result_shapes_are_recognised():
+    words = SimpleNamespace(words=[f"w{i}" for i in range(50)], vectors=torch.tensor(low_rank(50, 4, 8)))
+    verdict = taxonomy.classify(SimpleNamespace(vectors=words))  # a TrainedVectors-like result
+    assert (verdict.input_dim, verdict.output_dim) == (50, 8) and "50 words" in verdict.input_description
+    nodes = SimpleNamespace(nodes=list(range(34)), matrix=lambda: torch.tensor(low_rank(34, 4, 16)))
+    assert taxonomy.classify(nodes).input_dim == 34
+    encoding = SimpleNamespace(token_vectors=[torch.zeros(5, 8), torch.zeros(7, 8)],
+                               cls=torch.tensor(low_rank(2, 2, 8)), mean=torch.tensor(low_rank(2, 2, 8, 1)))
+    cls = taxonomy.classify(encoding, layer="cls")
+    assert cls.input_dim == pytest.approx(6 * 8) and cls.output_dim == 8 and cls.name == "[CLS] vector"
+    assert taxonomy.classify(encoding, layer="mean").name == "mean pooling"
+    factors = SimpleNamespace(item_factors=low_rank(30, 4, 4))
+    assert taxonomy.classify(factors, layer="item_factors").input_dim == 30
+    recommender = nn.Module()
+    recommender.item = nn.Embedding(30, 8)
+    assert taxonomy.classify(recommender, layer="item").input_dim == 30
+
+
+def test_a_sparse_overcomplete_code_is_flagged_as_contested():
+    rng = np.random.default_rng(0)
+    codes = np.zeros((100, 40))
+    for row in codes:
+        row[rng.choice(40, 3, replace=False)] = 1 + rng.random(3)
+    verdict = taxonomy.classify(codes, input_dim=10)
+    assert verdict.kind == EMBEDDING and verdict.active_units == pytest.approx(3)
+    assert "contested" in " ".join(verdict.notes)
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda: taxonomy.classify(np.ones((5, 3))), "no input to compare them with"),
+    (lambda: taxonomy.classify(torch.randn(5, 16)), "GAN's input noise"),
+    (lambda: taxonomy.classify([np.ones(3), np.ones(4)], input_dim=10), r"mixed lengths \[3, 4\]"),
+    (lambda: taxonomy.classify(nn.Conv2d(1, 4, 3)), "cannot measure the input dimension of Conv2d"),
+    (lambda: taxonomy.classify(nn.Sequential()), "it has no layers"),
+    (lambda: taxonomy.classify(np.ones((5, 3)), input_dim=0), "input_dim must be a positive number"),
+    (lambda: taxonomy.classify(np.ones((5, 3)), input_dim=True), "input_dim must be a positive number"),
+    (lambda: taxonomy.classify(np.array([[np.nan, 1.0]]), input_dim=4), "NaN"),
+    (lambda: taxonomy.classify(np.zeros((0, 3)), input_dim=4), "non-empty"),
+    (lambda: taxonomy.classify(nn.Linear(3, 2), layer="nope", inputs=torch.ones(2, 3)), "no layer 'nope'"),
+    (lambda: taxonomy.classify(nn.Sequential(nn.Linear(3, 2)), layer="0"), "pass inputs="),
+    (lambda: taxonomy.classify(SimpleNamespace(token_vectors=[torch.zeros(2, 2)], cls=None, mean=None)),
+     "layer='cls' or layer='mean'"),
+    (lambda: taxonomy.classify(SimpleNamespace(a=1), layer="item_factors"), "no attribute 'item_factors'"),
+    (lambda: taxonomy.classify(MLPAutoencoder(20, AutoencoderConfig(k=8, hidden=(16,))),
+                               inputs=np.zeros((4, 10))), "reads 20"),
+    (lambda: taxonomy.classify(nn.Linear(3, 2), inputs=np.zeros(3)), "pass a batch"),
+])
+def test_what_cannot_be_judged_gets_a_clear_error(call, message):
+    with pytest.raises(TaxonomyError, match=message):
+        call()
+
+
+def test_summary_table_and_figures():
+    import matplotlib.pyplot as plt
+
+    torch.manual_seed(0)
+    verdicts = [taxonomy.classify(nn.Embedding(10, 64), name="expand"),
+                taxonomy.classify(low_rank(), input_dim=1000, name="squeeze")]
+    table = taxonomy.summary_table(verdicts, extra={"source": ["a", "b"]})
+    assert list(table["verdict"]) == [EMBEDDING, LATENT] and list(table["source"]) == ["a", "b"]
+    assert list(table["output dim"]) == [64, 20] and list(table["input dim"]) == [10, 1000]
+    assert taxonomy.venn_radius(verdicts[0]) > 1 > taxonomy.venn_radius(verdicts[1]) > 0
+    ax = taxonomy.plot_venn(verdicts, title="t")
+    assert {t.get_text() for t in ax.texts} >= {"expand", "squeeze", "latent vectors", "embedding vectors"}
+    ax = taxonomy.plot_dimensions(verdicts)
+    assert ax.get_xscale() == "log" and {t.get_text() for t in ax.texts} >= {"expand", "squeeze"}
+    plt.close("all")
+    with pytest.raises(ValueError, match="has 1 values for 2 rows"):
+        taxonomy.summary_table(verdicts, extra={"source": ["a"]})
+    for empty in (taxonomy.summary_table, taxonomy.plot_venn, taxonomy.plot_dimensions):
+        with pytest.raises(ValueError, match="at least one"):
+            empty([])
+    assert "=> embedding vector" in str(verdicts[0]) and "note:" in str(verdicts[0])
+
+
+def test_a_category_table_wider_than_its_one_hot_code_reaches_only_the_one_hot_optimum(cache_folder):
+    from labs.data import load_digits
+
+    digits = load_digits()
+    best_train, best_test = taxonomy.class_means_mse(digits)
+    wide = taxonomy.train_category_embedding(taxonomy.CategoryConfig(dim=16), digits)
+    narrow = taxonomy.train_category_embedding(taxonomy.CategoryConfig(dim=2), digits)
+    assert wide.train_mse == pytest.approx(best_train, rel=0.01)  # no better than one-hot, and as good
+    assert wide.test_mse == pytest.approx(best_test, rel=0.01)
+    assert narrow.train_mse > 1.2 * best_train  # 2 numbers cannot hold 10 class means
+    verdict = taxonomy.classify(wide.model.embedding)
+    assert verdict.rank == 10 and verdict.kind == EMBEDDING
+    again = taxonomy.train_category_embedding(taxonomy.CategoryConfig(dim=16), digits)
+    assert again.test_mse == wide.test_mse  # loaded from the cache
+    with pytest.raises(ValueError, match="dim and steps must be positive"):
+        taxonomy.train_category_embedding(taxonomy.CategoryConfig(dim=0), digits)
+
+
+def test_upsampled_images_and_a_one_thread_autoencoder(cache_folder):
+    X = np.random.default_rng(0).random((12, 64)).astype(np.float32)
+    big = taxonomy.upsample_images(X)
+    assert big.shape == (12, 1024) and 0 <= big.min() and big.max() <= 1
+    assert taxonomy.classify(big, input_dim=1024, learned=False).rank <= 12
+    with pytest.raises(ValueError, match=r"expected \(n, 64\)"):
+        taxonomy.upsample_images(np.zeros((3, 60)))
+    before = torch.get_num_threads()
+    result = taxonomy.train_autoencoder_one_thread(AutoencoderConfig(k=16, hidden=(32,), epochs=1),
+                                                   (big[:8], big[8:]))
+    assert torch.get_num_threads() == before and result.model.k == 16
+
+
+def test_repeated_probe_collects_every_fold():
+    rng = np.random.default_rng(0)
+    y = np.arange(60) % 2
+    X = rng.normal(size=(60, 5)) + 6.0 * y[:, None]
+    scores = taxonomy.repeated_probe(X, y, repeats=3, folds=4)
+    assert len(scores.folds) == 12 and scores.mean == 1.0 and scores.std == 0.0
+    with pytest.raises(ValueError, match="repeats must be at least 1"):
+        taxonomy.repeated_probe(X, y, repeats=0)
