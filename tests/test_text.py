@@ -238,6 +238,28 @@ def test_glove_loss_is_weighted_least_squares():
     assert float(loss) == pytest.approx(0.25 * (5.0 - 4.0) ** 2)
 
 
+def test_glove_step_equals_autograd_and_torch_adagrad():
+    torch.manual_seed(0)
+    n, d, lr = 7, 4, 0.1
+    start = [torch.randn(n, d), torch.randn(n, d), torch.randn(n), torch.randn(n)]
+    i, j = torch.tensor([0, 1, 1, 5, 6, 0]), torch.tensor([2, 3, 3, 0, 6, 4])
+    log_x, weight = torch.rand(6), torch.rand(6)
+    ours = [p.clone() for p in start]
+    squares = [torch.zeros_like(p) for p in ours]
+    reference = [p.clone().requires_grad_() for p in start]
+    optimiser = torch.optim.Adagrad(reference, lr=lr)
+    for _ in range(3):
+        loss = text.glove_step(ours, squares, i, j, log_x, weight, lr)
+        w, c, bw, bc = reference
+        expected = text.glove_loss(w[i], c[j], bw[i], bc[j], log_x, weight)
+        optimiser.zero_grad()
+        expected.backward()
+        optimiser.step()
+        assert loss == pytest.approx(expected.item(), rel=1e-5)
+    for mine, theirs in zip(ours, reference):
+        torch.testing.assert_close(mine, theirs.detach())
+
+
 def test_glove_trains_deterministically_and_learns_the_topics(cache_folder):
     config = text.GloveConfig(vector_size=8, window=3, min_count=2, epochs=20, batch_size=256, learning_rate=0.1)
     first = text.train_glove(TOY, config, seed=0)
@@ -245,6 +267,7 @@ def test_glove_trains_deterministically_and_learns_the_topics(cache_folder):
     assert again.from_cache and torch.equal(first.vectors.vectors, again.vectors.vectors)
     assert torch.equal(text.train_glove(TOY, config, seed=0, use_cache=False).vectors.vectors, first.vectors.vectors)
     assert within_minus_across(first.vectors) > 0.2
+    assert len(first.history) == 20 and first.history[-1] < first.history[0]
     with pytest.raises(ValueError, match="window must be positive"):
         text.GloveConfig(window=0)
 
