@@ -32,10 +32,14 @@ def test_collect_compares_with_goal_and_baseline(tmp_path, monkeypatch):
         quality.Target("AE/PCA", "nb.ipynb", "ae", "<=", 0.7, "PCA", "pca"),
         quality.Target("probe", "nb.ipynb", "probe", ">=", 0.9),
         quality.Target("later", "missing.ipynb", "x", ">=", 1),
+        quality.Target("beats PCA", "nb.ipynb", "pca", ">", 0, "AE", "ae"),
+        quality.Target("reported", "nb.ipynb", "ae", "", 0),
     ])
     assert rows[0]["met"] and rows[0]["baseline"] == 1.0
     assert rows[1]["value"] == pytest.approx(0.88) and not rows[1]["met"]
     assert rows[2]["status"] == "chapter missing"
+    assert rows[3]["met"] and rows[3]["goal"] == "> AE"
+    assert rows[4]["met"] is None and rows[4]["goal"] == "—"
     with pytest.raises(KeyError, match="glues no value named 'nope'"):
         quality.collect([quality.Target("x", "nb.ipynb", "nope", ">=", 1)])
 
