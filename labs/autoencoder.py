@@ -47,8 +47,8 @@ class AutoencoderConfig:
     activation: str = "elu"  # "elu", "relu" or "tanh"
     output: str = "sigmoid"  # "sigmoid" (data in [0, 1]) or "linear" (any real data)
     epochs: int = 60
-    batch_size: int = 64
-    lr: float = 5e-3  # peak of a one-cycle schedule
+    batch_size: int = 128
+    lr: float = 1e-2  # peak of a one-cycle schedule
     weight_decay: float = 0.0
     sparsity: float = 0.0  # weight of mean |z| in the loss
     overcomplete: bool = False  # allow k >= d (no longer a compression)
@@ -66,8 +66,8 @@ class VAEConfig:
     hidden: tuple[int, ...] = (256, 64)
     activation: str = "elu"
     epochs: int = 60
-    batch_size: int = 64
-    lr: float = 3e-3  # peak of a one-cycle schedule
+    batch_size: int = 128
+    lr: float = 6e-3  # peak of a one-cycle schedule
     beta: float = 1.0
 
 

@@ -225,7 +225,7 @@ def plot_reconstructions(originals, reconstructions, image_shape=(8, 8), *, n: i
 
 
 def plot_latent_grid(decoder, *, limits=(-2.5, 2.5), n: int = 15, image_shape=(8, 8), ax=None,
-                     title: str | None = None):
+                     title: str | None = None, gap: int = 1):
     """Decode an ``n × n`` grid of 2-D latent vectors and tile the images into one picture.
 
     Args:
@@ -233,6 +233,7 @@ def plot_latent_grid(decoder, *, limits=(-2.5, 2.5), n: int = 15, image_shape=(8
             e.g. ``lambda z: labs.autoencoder.decode(model, z)``.
         limits: ``(low, high)`` for both axes, or ``((x_low, x_high), (y_low, y_high))``.
         n: images per side.
+        gap: blank pixels between neighbouring images (small digits run together without it).
 
     The axes are labelled in latent coordinates, so the picture reads as a map of the latent
     space. Returns the ``Axes``. Used in: chapter 3.
@@ -250,10 +251,13 @@ def plot_latent_grid(decoder, *, limits=(-2.5, 2.5), n: int = 15, image_shape=(8
     if images.shape != (n * n, h * w):
         raise ValueError(f"decoder returned shape {images.shape}; expected ({n * n}, {h * w}) "
                          f"flattened {h}x{w} images")
-    mosaic = images.reshape(n, n, h, w).transpose(0, 2, 1, 3).reshape(n * h, n * w)
+    mosaic = np.zeros((n * (h + gap) - gap, n * (w + gap) - gap))
+    for index, image in enumerate(images.reshape(n * n, h, w)):
+        row, col = divmod(index, n)  # row 0 = top = largest y
+        mosaic[row * (h + gap):row * (h + gap) + h, col * (w + gap):col * (w + gap) + w] = image
     if ax is None:
         _, ax = plt.subplots(figsize=(5.5, 5.5))
-    ax.imshow(mosaic, cmap="gray_r", vmin=0, vmax=1, extent=(x0, x1, y0, y1), aspect="auto")
+    ax.imshow(mosaic, cmap="gray_r", vmin=0, vmax=1, extent=(x0, x1, y0, y1), aspect="equal")
     ax.grid(False)
     ax.set_xlabel("latent dimension 1")
     ax.set_ylabel("latent dimension 2")

@@ -40,12 +40,20 @@ def test_latent_grid_tiles_decoded_images_in_latent_coordinates():
         seen.append(z)
         return np.repeat((z[:, :1] > 0).astype(float), 16, axis=1)  # right half dark
 
-    ax = viz.plot_latent_grid(decoder, limits=(-1, 1), n=4, image_shape=(4, 4))
+    ax = viz.plot_latent_grid(decoder, limits=(-1, 1), n=4, image_shape=(4, 4), gap=0)
     mosaic = ax.get_images()[0].get_array()
     assert mosaic.shape == (16, 16)
     assert mosaic[:, :8].max() == 0 and mosaic[:, 8:].min() == 1
     assert seen[0].shape == (16, 2) and seen[0][0].tolist() == [-1.0, 1.0]  # top-left corner
     assert ax.get_images()[0].get_extent() == [-1, 1, -1, 1]
+
+
+def test_latent_grid_leaves_gaps_between_images():
+    ax = viz.plot_latent_grid(lambda z: np.ones((len(z), 4)), n=3, image_shape=(2, 2), gap=1)
+    mosaic = np.asarray(ax.get_images()[0].get_array())
+    assert mosaic.shape == (8, 8)
+    assert mosaic[2, :].max() == 0 and mosaic[:, 5].max() == 0  # blank lines between tiles
+    assert mosaic[:2, :2].min() == 1 and mosaic.sum() == 9 * 4
 
 
 def test_interpolation_heads_columns_with_t():
