@@ -329,3 +329,22 @@ def test_a_local_folder_with_the_right_hash_loads(tmp_path):
     shutil.copytree(data.minilm_path(), folder)
     encoder = text.load_transformer(folder, sha256=text.MINILM_SHA256)
     assert encoder.name == "minilm" and encoder.tokenize("Embeddings!") == ["[CLS]", "em", "##bed", "##ding", "##s", "!", "[SEP]"]
+
+
+def test_a_hugging_face_name_is_passed_to_transformers(monkeypatch, minilm):
+    """Online use, tested offline: the name goes to transformers unchanged, no hash is checked."""
+    import transformers
+
+    asked = []
+
+    def fake(kind, value):
+        def from_pretrained(source, *args, **kwargs):
+            asked.append((kind, source))
+            return value
+        return from_pretrained
+
+    monkeypatch.setattr(transformers.AutoTokenizer, "from_pretrained", fake("tokenizer", minilm.tokenizer))
+    monkeypatch.setattr(transformers.AutoModel, "from_pretrained", fake("model", minilm.model))
+    encoder = text.load_transformer("roberta-base", device="cpu")
+    assert asked == [("tokenizer", "roberta-base"), ("model", "roberta-base")]
+    assert encoder.name == "roberta-base"
