@@ -217,14 +217,16 @@ def _as_number(answer) -> float:
         raise TypeError(f"this question asks for a number, got {answer!r}") from None
 
 
-def check(key: str, answer) -> Feedback:
+def check(key: str | Question, answer) -> Feedback:
     """Check ``answer`` to question ``key`` and explain it: why it is right, or why it is wrong.
 
+    ``key`` names a question of :data:`QUESTIONS`, or is a :class:`Question` of your own.
     Multiple-choice answers are letters (case and spaces ignored); number questions accept ints,
     floats or numeric strings ("1,024"). An answer that is not one of the choices is reported as
     such, with the valid letters.
     """
-    q = question(key)
+    q = key if isinstance(key, Question) else question(key)
+    key = q.key
     if q.choices:
         letter = str(answer).strip().lower().rstrip(")")
         if letter not in q.choices:

@@ -26,7 +26,6 @@ rank) are reported in ``notes``, not hidden in the verdict.
 from __future__ import annotations
 
 import math
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import NamedTuple
 
@@ -35,7 +34,8 @@ import torch
 from torch import nn
 
 from labs import cache, repro
-from labs.vision import effective_dimension, matrix_rank
+from labs.autoencoder import AutoencoderConfig
+from labs.vision import effective_dimension, matrix_rank, one_thread
 
 EMBEDDING, LATENT = "embedding vector", "latent vector"
 SHARE = 0.99  # variance share that defines the effective dimension
@@ -87,15 +87,16 @@ class Verdict:
         return self.kind == LATENT
 
     def row(self) -> dict:
-        """One row of :func:`summary_table`: rounded, printable values."""
+        """One row of :func:`summary_table`, formatted for reading (strings, 3 significant digits)."""
         return {
             "vectors": self.name,
             "input": self.input_description,
-            "input dim": _number(self.input_dim),
-            "output dim": self.output_dim,
-            "ratio in/out": round(self.compression_ratio, 3 if self.compression_ratio < 1 else 1),
-            "rank": "" if self.rank is None else self.rank,
-            f"dims for {SHARE:.0%} var.": "" if self.effective_dim is None else self.effective_dim,
+            "input dim": _text(self.input_dim),
+            "output dim": _text(self.output_dim),
+            "in → out": f"{_text(self.input_dim)} → {_text(self.output_dim)}",
+            "ratio in/out": f"{self.compression_ratio:.3g}",
+            "rank": "" if self.rank is None else str(self.rank),
+            f"dims for {SHARE:.0%} var.": "" if self.effective_dim is None else str(self.effective_dim),
             "trained to compress": "yes" if self.trained_to_compress else "no",
             "verdict": self.kind,
         }
@@ -106,6 +107,11 @@ class Verdict:
                  f"(ratio {self.compression_ratio:.3g}){measured} => {self.kind}"]
         lines += [f"  note: {note}" for note in self.notes]
         return "\n".join(lines)
+
+
+def _text(value: float) -> str:
+    """``1,024`` for whole numbers, ``10,650.2`` otherwise."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
 def _number(value: float):
@@ -179,14 +185,14 @@ def _table(weight, rows: int, what: str, name: str) -> _Found:
 def _extract(source, inputs, layer) -> _Found:
     """The vectors of ``source`` and what they stand for (see :func:`classify` for the kinds)."""
     # Results of the course's training functions carry their model or vectors.
+    if hasattr(source, "nodes") and hasattr(source, "matrix"):  # labs.graph.NodeVectors
+        return _table(source.matrix(), len(source.nodes), "nodes", "node2vec")
     if hasattr(source, "vectors") and hasattr(source.vectors, "words"):  # labs.text.TrainedVectors
         source = source.vectors
-    if layer is None and hasattr(source, "model") and isinstance(source.model, nn.Module):
+    if isinstance(getattr(source, "model", None), nn.Module) and (layer is None or not hasattr(source, layer)):
         source = source.model  # AutoencoderResult, CNNResult, ViTResult, EmbeddingResult
     if hasattr(source, "words") and hasattr(source, "vectors"):  # labs.text.WordVectors
         return _table(source.vectors, len(source.words), "words", getattr(source, "name", "word vectors"))
-    if hasattr(source, "nodes") and hasattr(source, "matrix"):  # labs.graph.NodeVectors
-        return _table(source.matrix(), len(source.nodes), "nodes", "node2vec")
     if hasattr(source, "token_vectors") and hasattr(source, "cls"):  # labs.text.Encoding
         if layer not in ("cls", "mean"):
             raise TaxonomyError("a sentence encoding holds two kinds of vector: pass layer='cls' or layer='mean'")
@@ -327,14 +333,14 @@ def classify(
         n, rank, effective, active = 0, None, None, None
     else:
         n = vectors.shape[0]
-        with _one_thread():
+        with one_thread():
             rank = matrix_rank(torch.as_tensor(vectors))
             effective = effective_dimension(vectors, SHARE) if n > 1 else rank
         magnitude = np.abs(vectors)
         active = float((magnitude > ACTIVE * magnitude.max()).sum(1).mean()) if magnitude.max() > 0 else 0.0
     input_rank = None
     if input_matrix is not None and len(input_matrix) > 1:
-        with _one_thread():
+        with one_thread():
             input_rank = matrix_rank(torch.as_tensor(input_matrix))
     found = list(notes)
     if vectors is None:
@@ -370,17 +376,6 @@ def classify(
     )
 
 
-@contextmanager
-def _one_thread():
-    """One torch thread for the SVDs: same numbers whatever ``LABS_THREADS`` says, and faster on a busy machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 def repeated_probe(X, y, *, repeats: int = 5, folds: int = 5, seed: int = 0):
     """Linear-probe accuracy by ``folds``-fold cross-validation repeated with ``repeats`` shuffles.
 
@@ -405,19 +400,28 @@ def repeated_probe(X, y, *, repeats: int = 5, folds: int = 5, seed: int = 0):
     return ProbeScores(float(values.mean()), float(values.std()), tuple(scores))
 
 
-def summary_table(verdicts, extra: dict | None = None):
-    """A pandas ``DataFrame``, one row per :class:`Verdict`; ``extra`` maps column → values."""
+def summary_table(verdicts, extra: dict | None = None, columns: list[str] | None = None):
+    """A pandas ``DataFrame``, one row per :class:`Verdict`, numbered from 1 as in the figures.
+
+    ``extra`` maps a column name to one value per verdict; ``columns`` picks and orders the
+    columns to show (default: all of :meth:`Verdict.row`, then the extra ones).
+    """
     from labs.data import require
 
     pd = require("pandas")
     verdicts = list(verdicts)
     if not verdicts:
         raise ValueError("no verdicts to tabulate: pass at least one labs.taxonomy.Verdict")
-    frame = pd.DataFrame([v.row() for v in verdicts])
+    frame = pd.DataFrame([v.row() for v in verdicts], index=pd.RangeIndex(1, len(verdicts) + 1, name="#"))
     for column, values in (extra or {}).items():
         if len(values) != len(verdicts):
             raise ValueError(f"column {column!r} has {len(values)} values for {len(verdicts)} rows")
         frame[column] = list(values)
+    if columns is not None:
+        unknown = [c for c in columns if c not in frame.columns]
+        if unknown:
+            raise ValueError(f"no column {unknown}; the columns are {list(frame.columns)}")
+        frame = frame[list(columns)]
     return frame
 
 
@@ -438,38 +442,58 @@ def venn_radius(verdict: Verdict) -> float:
     return 1.1 + 0.75 * min(max(math.log2(1.0 / ratio), 0.0), 6.0) / 6.0
 
 
-def plot_venn(verdicts, *, ax=None, title: str | None = None):
+def _marker(ax, x, y, number: int, latent: bool, size: float = 15) -> None:
+    """A numbered marker: a filled disc for a latent vector, an open square for an embedding vector."""
+    from labs.viz import PALETTE
+
+    colour = PALETTE[5] if latent else PALETTE[0]
+    ax.plot(x, y, "o" if latent else "s", markersize=size, color=colour,
+            markerfacecolor=colour if latent else "white", markeredgewidth=1.5, zorder=3)
+    ax.text(x, y, str(number), ha="center", va="center", fontsize=8, zorder=4,
+            color="white" if latent else colour, weight="bold")
+
+
+def plot_venn(verdicts, *, ax=None, title: str | None = None, key: bool = True):
     """Draw latent vectors ⊂ embedding vectors and place each :class:`Verdict` in it by measurement.
 
-    The angle only spreads the points; the distance from the centre is :func:`venn_radius`.
-    Returns the ``Axes``. Used in: chapters 4 and 6.
+    Each verdict is a numbered marker (numbers follow the order of ``verdicts``; ``key`` lists
+    them beside the diagram). The distance from the centre is :func:`venn_radius`; the angle only
+    spreads the points. With no verdicts it draws the two sets alone. Returns the ``Axes``.
+    Used in: chapters 4 and 6.
     """
     import matplotlib.pyplot as plt
     from matplotlib.patches import Circle
 
     from labs.viz import PALETTE
 
-    verdicts = list(verdicts)
-    if not verdicts:
-        raise ValueError("no verdicts to place: pass at least one labs.taxonomy.Verdict")
+    verdicts = list(verdicts)  # may be empty: the diagram alone
     if ax is None:
-        _, ax = plt.subplots(figsize=(7.5, 7.5))
+        _, ax = plt.subplots(figsize=(10, 7) if verdicts and key else (7, 7))
     ax.add_patch(Circle((0, 0), 2.0, facecolor=PALETTE[4], alpha=0.18, edgecolor=PALETTE[0], linewidth=1.5))
     ax.add_patch(Circle((0, 0), 1.0, facecolor=PALETTE[1], alpha=0.25, edgecolor=PALETTE[5], linewidth=1.5))
-    ax.text(0, 1.88, "embedding vectors", ha="center", va="top", fontsize=12, color=PALETTE[0], weight="bold")
-    ax.text(0, 0.9, "latent vectors", ha="center", va="top", fontsize=11, color=PALETTE[5], weight="bold")
-    groups = {True: [v for v in verdicts if v.is_latent], False: [v for v in verdicts if not v.is_latent]}
-    for latent, members in groups.items():
-        members = sorted(members, key=lambda v: v.compression_ratio)
-        start, span = (-math.pi / 2 - 1.1, 2.2) if latent else (-math.pi / 2 - 2.1, 4.2)
-        for i, verdict in enumerate(members):
-            angle = start + span * (i + 0.5) / len(members)
+    ax.text(0, 1.9, "embedding vectors", ha="center", va="top", fontsize=12, color=PALETTE[0], weight="bold")
+    ax.text(0, 0.93, "latent vectors", ha="center", va="top", fontsize=11, color=PALETTE[5], weight="bold")
+    numbered = list(enumerate(verdicts, 1))
+    size = 15 if len(verdicts) <= 10 else 12
+    for latent, offset in ((True, 0.0), (False, 0.5)):
+        members = [(i, v) for i, v in numbered if v.is_latent == latent]
+        previous = None
+        for j, (number, verdict) in enumerate(members):
+            # spread evenly round the circle, leaving the top free for the set's label
+            angle = math.pi / 2 + 0.8 + (2 * math.pi - 1.6) * (j + offset) / max(len(members) - 1 + 2 * offset, 1)
+            if len(members) == 1:
+                angle = -math.pi / 2
             r = venn_radius(verdict)
-            x, y = r * math.cos(angle), r * math.sin(angle)
-            ax.plot(x, y, "o", color=PALETTE[5] if latent else PALETTE[0], markersize=6)
-            ax.annotate(verdict.name, (x, y), xytext=(4, 3), textcoords="offset points", fontsize=8)
-    ax.set_xlim(-2.15, 2.15)
-    ax.set_ylim(-2.15, 2.15)
+            if previous is not None and abs(r - previous) < 0.05:  # neighbours at one radius: stagger them
+                r += 0.07 if j % 2 else -0.07
+            previous = venn_radius(verdict)
+            _marker(ax, r * math.cos(angle), r * math.sin(angle), number, latent, size=size)
+    if verdicts and key:
+        lines = [f"{number:>2}  {v.name}" for number, v in numbered]
+        ax.text(2.25, 0, "\n".join(lines), ha="left", va="center", fontsize=9 if len(lines) <= 20 else 7,
+                family="monospace")
+    ax.set_xlim(-2.1, 2.1 + (3.4 if verdicts and key else 0))
+    ax.set_ylim(-2.1, 2.1)
     ax.set_aspect("equal")
     ax.axis("off")
     if title:
@@ -480,8 +504,9 @@ def plot_venn(verdicts, *, ax=None, title: str | None = None):
 def plot_dimensions(verdicts, *, ax=None, title: str | None = None):
     """Input against output dimension, both logarithmic: below the diagonal a vector compresses.
 
-    Latent vectors are drawn as filled circles, embedding vectors only as open squares.
-    Returns the ``Axes``. Used in: chapters 4 and 6.
+    Numbered markers as in :func:`plot_venn` (the same numbers for the same ``verdicts``): filled
+    discs for latent vectors, open squares for embedding vectors only. Returns the ``Axes``.
+    Used in: chapters 4 and 6.
     """
     import matplotlib.pyplot as plt
 
@@ -491,23 +516,25 @@ def plot_dimensions(verdicts, *, ax=None, title: str | None = None):
     if not verdicts:
         raise ValueError("no verdicts to plot: pass at least one labs.taxonomy.Verdict")
     if ax is None:
-        _, ax = plt.subplots(figsize=(6.5, 5))
+        _, ax = plt.subplots(figsize=(6.5, 5.5))
     dims = [d for v in verdicts for d in (v.input_dim, v.output_dim)]
-    low, high = min(dims) / 2, max(dims) * 2
+    low, high = min(dims) / 3, max(dims) * 3
     ax.plot([low, high], [low, high], color=PALETTE[7], linewidth=1, linestyle="--")
-    ax.text(high / 1.5, high / 1.3, "output = input", ha="right", fontsize=8)
-    for verdict in verdicts:
-        latent = verdict.is_latent
-        ax.plot(verdict.input_dim, verdict.output_dim, "o" if latent else "s", markersize=7,
-                color=PALETTE[5] if latent else PALETTE[0], markerfacecolor=PALETTE[5] if latent else "none")
-        ax.annotate(verdict.name, (verdict.input_dim, verdict.output_dim), xytext=(4, 3),
-                    textcoords="offset points", fontsize=8)
+    ax.text(high / 2, high / 1.4, "output = input", ha="right", fontsize=9)
+    placed: list[tuple[float, float]] = []
+    for number, verdict in enumerate(verdicts, 1):
+        x, y = verdict.input_dim, float(verdict.output_dim)
+        # markers at (nearly) the same place are fanned out to the right so all numbers show
+        same = sum(1 for px, py in placed if abs(math.log10(px / x)) < 0.08 and abs(math.log10(py / y)) < 0.08)
+        placed.append((x, y))
+        _marker(ax, x * 10 ** (0.17 * same), y, number, verdict.is_latent, size=13)
     ax.plot([], [], "o", color=PALETTE[5], label=LATENT)
-    ax.plot([], [], "s", color=PALETTE[0], markerfacecolor="none", label=f"{EMBEDDING} only")
+    ax.plot([], [], "s", color=PALETTE[0], markerfacecolor="white", label=f"{EMBEDDING} only")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlim(low, high)
     ax.set_ylim(low, high)
+    ax.set_aspect("equal")
     ax.set_xlabel("input dimension (numbers per input)")
     ax.set_ylabel("output dimension (numbers per vector)")
     ax.legend(loc="upper left")
@@ -567,7 +594,7 @@ def class_means_mse(data) -> tuple[float, float]:
 
 
 def _train_category(config: CategoryConfig, data, seed: int) -> dict:
-    with _one_thread():
+    with one_thread():
         repro.set_seed(seed)
         model = CategoryDecoder(10, config.dim, data.X_train.shape[1])
         ids, X = torch.as_tensor(data.y_train), torch.as_tensor(data.X_train)
@@ -611,6 +638,15 @@ def train_category_embedding(config: CategoryConfig | None = None, data=None, *,
     return CategoryResult(model, float(p["train_mse"]), float(p["test_mse"]), [float(v) for v in p["history"]], config)
 
 
+# Chapter 4's two autoencoders, named once so that chapters 4 and 6 and their solutions train (and
+# load from the cache) the same models. Every setting is spelled out: a change of the library's
+# defaults must not silently change these models.
+BOTTLENECK = AutoencoderConfig(k=128, hidden=(256,), kind="mlp", activation="elu", output="sigmoid",
+                               epochs=30, batch_size=64, lr=5e-3)  # 32x32 digits: 1,024 -> 128
+SPARSE = AutoencoderConfig(k=128, hidden=(256,), kind="mlp", activation="elu", output="sigmoid",
+                           epochs=40, batch_size=64, lr=5e-3, sparsity=0.3, overcomplete=True)  # 64 -> 128
+
+
 def upsample_images(X, side: int = 8, size: int = 32) -> np.ndarray:
     """Square images ``(n, side*side)`` resized to ``(n, size*size)`` by bilinear interpolation.
 
@@ -622,18 +658,3 @@ def upsample_images(X, side: int = 8, size: int = 32) -> np.ndarray:
     batch = torch.as_tensor(X).reshape(-1, 1, side, side)
     big = nn.functional.interpolate(batch, size=(size, size), mode="bilinear", align_corners=False)
     return big.reshape(len(X), size * size).clamp(0, 1).numpy()
-
-
-def train_autoencoder_one_thread(config, data, *, seed: int = 0):
-    """``labs.autoencoder.train_autoencoder`` on one torch thread (used in: chapter 4).
-
-    The course's autoencoders are small: on a busy 2-core machine two threads make training
-    about ten times slower (measured here: 75 s against 7 s for 60 epochs on the digits), and one
-    thread makes the weights independent of ``LABS_THREADS``. Every caller of chapter 4's
-    configurations goes through this function, so the cached weights are the same whoever built
-    them first.
-    """
-    from labs.autoencoder import train_autoencoder
-
-    with _one_thread():
-        return train_autoencoder(config, data, seed=seed, device="cpu")

@@ -66,3 +66,10 @@ def test_show_and_check_all():
     assert results[0].correct and not results[1].correct
     assert all(r.message == "not answered yet" for r in results[2:])
     assert quiz.score(results) == f"1 of {len(quiz.QUESTIONS)} right"
+
+
+def test_a_question_of_ones_own_is_checked_the_same_way():
+    mine = quiz.Question(key="mine", prompt="2 + 2?", answer=4, why="arithmetic", read="anywhere",
+                         explanations={5: "one too many", "other": "add again"})
+    assert quiz.check(mine, "4").correct
+    assert "one too many" in quiz.check(mine, 5).message and "add again" in quiz.check(mine, 3).message

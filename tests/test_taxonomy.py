@@ -75,8 +75,10 @@ def test_course_result_shapes_are_recognised():
     words = SimpleNamespace(words=[f"w{i}" for i in range(50)], vectors=torch.tensor(low_rank(50, 4, 8)))
     verdict = taxonomy.classify(SimpleNamespace(vectors=words))  # a TrainedVectors-like result
     assert (verdict.input_dim, verdict.output_dim) == (50, 8) and "50 words" in verdict.input_description
-    nodes = SimpleNamespace(nodes=list(range(34)), matrix=lambda: torch.tensor(low_rank(34, 4, 16)))
-    assert taxonomy.classify(nodes).input_dim == 34
+    nodes = SimpleNamespace(nodes=list(range(34)), matrix=lambda: torch.tensor(low_rank(34, 4, 16)),
+                            vectors=SimpleNamespace(words=[str(i) for i in range(34)], vectors=None))
+    node_verdict = taxonomy.classify(nodes)  # NodeVectors holds WordVectors too: read as nodes
+    assert node_verdict.input_dim == 34 and "34 nodes" in node_verdict.input_description
     encoding = SimpleNamespace(token_vectors=[torch.zeros(5, 8), torch.zeros(7, 8)],
                                cls=torch.tensor(low_rank(2, 2, 8)), mean=torch.tensor(low_rank(2, 2, 8, 1)))
     cls = taxonomy.classify(encoding, layer="cls")
@@ -87,6 +89,8 @@ def test_course_result_shapes_are_recognised():
     recommender = nn.Module()
     recommender.item = nn.Embedding(30, 8)
     assert taxonomy.classify(recommender, layer="item").input_dim == 30
+    result = SimpleNamespace(model=recommender)  # a layer of a result's model
+    assert taxonomy.classify(result, layer="item").output_dim == 8
 
 
 def test_a_sparse_overcomplete_code_is_flagged_as_contested():
@@ -131,18 +135,27 @@ def test_summary_table_and_figures():
                 taxonomy.classify(low_rank(), input_dim=1000, name="squeeze")]
     table = taxonomy.summary_table(verdicts, extra={"source": ["a", "b"]})
     assert list(table["verdict"]) == [EMBEDDING, LATENT] and list(table["source"]) == ["a", "b"]
-    assert list(table["output dim"]) == [64, 20] and list(table["input dim"]) == [10, 1000]
+    assert list(table["output dim"]) == ["64", "20"] and list(table["input dim"]) == ["10", "1,000"]
+    assert list(table["ratio in/out"]) == ["0.156", "50"] and list(table["rank"]) == ["10", "3"]
+    assert list(table.index) == [1, 2] and list(table["in → out"]) == ["10 → 64", "1,000 → 20"]
+    picked = taxonomy.summary_table(verdicts, extra={"source": ["a", "b"]}, columns=["source", "verdict"])
+    assert list(picked.columns) == ["source", "verdict"]
+    with pytest.raises(ValueError, match=r"no column \['nope'\]"):
+        taxonomy.summary_table(verdicts, columns=["nope"])
     assert taxonomy.venn_radius(verdicts[0]) > 1 > taxonomy.venn_radius(verdicts[1]) > 0
     ax = taxonomy.plot_venn(verdicts, title="t")
-    assert {t.get_text() for t in ax.texts} >= {"expand", "squeeze", "latent vectors", "embedding vectors"}
+    texts = {t.get_text() for t in ax.texts}
+    assert texts >= {"1", "2", "latent vectors", "embedding vectors", " 1  expand\n 2  squeeze"}
     ax = taxonomy.plot_dimensions(verdicts)
-    assert ax.get_xscale() == "log" and {t.get_text() for t in ax.texts} >= {"expand", "squeeze"}
+    assert ax.get_xscale() == "log" and {t.get_text() for t in ax.texts} >= {"1", "2"}
     plt.close("all")
     with pytest.raises(ValueError, match="has 1 values for 2 rows"):
         taxonomy.summary_table(verdicts, extra={"source": ["a"]})
-    for empty in (taxonomy.summary_table, taxonomy.plot_venn, taxonomy.plot_dimensions):
+    for empty in (taxonomy.summary_table, taxonomy.plot_dimensions):
         with pytest.raises(ValueError, match="at least one"):
             empty([])
+    assert {t.get_text() for t in taxonomy.plot_venn([]).texts} == {"latent vectors", "embedding vectors"}
+    plt.close("all")
     assert "=> embedding vector" in str(verdicts[0]) and "note:" in str(verdicts[0])
 
 
@@ -164,17 +177,13 @@ def test_a_category_table_wider_than_its_one_hot_code_reaches_only_the_one_hot_o
         taxonomy.train_category_embedding(taxonomy.CategoryConfig(dim=0), digits)
 
 
-def test_upsampled_images_and_a_one_thread_autoencoder(cache_folder):
+def test_upsampled_images():
     X = np.random.default_rng(0).random((12, 64)).astype(np.float32)
     big = taxonomy.upsample_images(X)
     assert big.shape == (12, 1024) and 0 <= big.min() and big.max() <= 1
     assert taxonomy.classify(big, input_dim=1024, learned=False).rank <= 12
     with pytest.raises(ValueError, match=r"expected \(n, 64\)"):
         taxonomy.upsample_images(np.zeros((3, 60)))
-    before = torch.get_num_threads()
-    result = taxonomy.train_autoencoder_one_thread(AutoencoderConfig(k=16, hidden=(32,), epochs=1),
-                                                   (big[:8], big[8:]))
-    assert torch.get_num_threads() == before and result.model.k == 16
 
 
 def test_repeated_probe_collects_every_fold():
@@ -185,3 +194,36 @@ def test_repeated_probe_collects_every_fold():
     assert len(scores.folds) == 12 and scores.mean == 1.0 and scores.std == 0.0
     with pytest.raises(ValueError, match="repeats must be at least 1"):
         taxonomy.repeated_probe(X, y, repeats=0)
+
+
+# --------------------------------------------------------------------------------------------
+# Chapter 6's claim ledger: every claim of the source document listed once, every link resolving
+# --------------------------------------------------------------------------------------------
+
+def _markdown(path):
+    import json
+
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
+
+
+def test_the_claim_ledger_lists_every_claim_and_its_links_resolve():
+    import re
+
+    from conftest import ROOT
+
+    claims = sorted(set(re.findall(r"\bC\d\.\d\b", (ROOT / "book" / "source_document.md").read_text(encoding="utf-8"))))
+    assert len(claims) >= 19, claims
+    ledger = next(cell for cell in _markdown(ROOT / "book" / "06_conclusion.ipynb") if "## The claim ledger" in cell)
+    rows = re.findall(r"^\| (C\d\.\d) \|", ledger, re.M)
+    assert sorted(rows) == claims, "the ledger must list every claim of the source document exactly once"
+    targets = {}
+    for notebook in sorted((ROOT / "book").glob("*.ipynb")):
+        for cell in _markdown(notebook):
+            for label in re.findall(r"^\((claim-c\d-\d)\)=$", cell, re.M):
+                assert label not in targets, f"{label} is placed twice ({targets.get(label)} and {notebook.name})"
+                assert cell.startswith(f"({label})="), f"{label} must open its markdown cell in {notebook.name}"
+                targets[label] = notebook.name
+    for claim, label in re.findall(r"^\| (C\d\.\d) \|.*<(claim-c\d-\d)>`", ledger, re.M):
+        assert label == "claim-" + claim.lower().replace(".", "-"), f"{claim} links to {label}"
+        assert label in targets, f"{label} is linked from the ledger but placed in no chapter"
