@@ -17,7 +17,6 @@ or any object with ``X_train`` and ``X_test`` (and optionally ``image_shape``), 
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Union
 
@@ -262,10 +261,6 @@ def _conv_shape(shape, d: int) -> tuple[int, int]:
     return (h, w)
 
 
-def _model_device(model: nn.Module) -> torch.device:
-    return next(model.parameters()).device
-
-
 def _inputs(model: nn.Module, X, what: str = "X") -> torch.Tensor:
     """``X`` as a float tensor ``(n, input_dim)`` on the model's device; images are flattened."""
     d = model.input_dim
@@ -277,28 +272,12 @@ def _inputs(model: nn.Module, X, what: str = "X") -> torch.Tensor:
         hint = f" (flattened {shape[0]}x{shape[1]} images)" if shape else ""
         raise ValueError(f"{what} has shape {array.shape}; this model expects (n, {d}){hint}")
     array = metrics.check_vectors(array, what, dim=d)
-    return torch.as_tensor(array, dtype=torch.float32, device=_model_device(model))
+    return torch.as_tensor(array, dtype=torch.float32, device=repro.model_device(model))
 
 
 # --------------------------------------------------------------------------------------------
 # Training
 # --------------------------------------------------------------------------------------------
-
-@contextmanager
-def one_thread():
-    """Run torch on one thread inside the block (the same reasoning as ``labs.vision``'s).
-
-    These models are tiny: splitting their small operations between threads costs more than it
-    saves, and on a busy 2-core machine a parallel region waits for a descheduled thread. One
-    thread also makes the trained weights independent of ``LABS_THREADS``.
-    """
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
 
 def _fit(model, objective, X_train, X_test, config, seed: int, device: str, evaluate) -> dict:
     """Mini-batch Adam with a one-cycle schedule; returns the payload cached for ``model``."""
@@ -393,7 +372,7 @@ def train_autoencoder(
 
     def build():
         repro.set_seed(seed)
-        with one_thread():
+        with repro.one_thread():
             return _fit(build_model(), _autoencoder_objective(config), X_train, X_test, config,
                         seed, used, _autoencoder_eval)
 
@@ -441,7 +420,7 @@ def train_vae(
 
     def build():
         repro.set_seed(seed)
-        with one_thread():
+        with repro.one_thread():
             return _fit(VAE(X_train.shape[1], config), _vae_objective(config), X_train, X_test,
                         config, seed, used, _vae_eval)
 
@@ -482,7 +461,7 @@ def decode(model: nn.Module, Z) -> np.ndarray:
     """Decoded outputs ``(n, d)`` of latent vectors ``Z`` ``(n, k)``."""
     model.eval()
     Z = metrics.check_vectors(Z, "Z", dim=model.k)
-    return model.decode(torch.as_tensor(Z, dtype=torch.float32, device=_model_device(model))).cpu().numpy()
+    return model.decode(torch.as_tensor(Z, dtype=torch.float32, device=repro.model_device(model))).cpu().numpy()
 
 
 def reconstruct(model: nn.Module, X) -> np.ndarray:

@@ -21,6 +21,7 @@ that ``requirements.txt`` installs (gensim's test data, scikit-learn, networkx, 
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +53,15 @@ def require(module: str, pip_name: str | None = None) -> ModuleType:
             f"the package {package!r} is needed here but is not installed; "
             f"run: pip install {package}  (or `make install` to set up the whole course)"
         ) from exc
+
+
+def file_sha256(path: str | Path) -> str:
+    """Hex SHA-256 of a file, read in 1 MiB blocks: how downloads and model weights are verified."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def gensim_test_file(name: str) -> Path:

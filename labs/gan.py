@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from labs import cache, metrics, repro
-from labs.autoencoder import _split, interpolate, one_thread  # noqa: F401  (interpolate: re-exported)
+from labs.autoencoder import _split, interpolate  # noqa: F401  (interpolate: re-exported)
 
 
 @dataclass(frozen=True)
@@ -173,7 +173,7 @@ def train_gan(config: GANConfig | None = None, data=None, *, seed: int = 0,
     used = repro.pick_device(device)
 
     def build():
-        with one_thread():
+        with repro.one_thread():
             return _train(config, X_train, seed, used)
 
     entry = cache.cached("gan", {**asdict(config), "seed": seed, "device": used.split(":")[0]},
@@ -267,7 +267,7 @@ def invert(generator: Generator, images, *, steps: int = 300, lr: float = 0.05,
         p.requires_grad_(False)
     history = []
     try:
-        with one_thread():
+        with repro.one_thread():
             for _ in range(steps):
                 loss = (generator(z) - target).pow(2).mean()
                 optimiser.zero_grad()

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from labs import repro
+
 
 def check_vectors(X, name: str = "X", *, dim: int | None = None) -> np.ndarray:
     """Return ``X`` as a 2-D float array ``(n_examples, n_features)`` after checking it.
@@ -129,8 +131,9 @@ def linear_probe_accuracy(
     y_test = check_labels(y_test, len(X_test), "y_test")
     if len(np.unique(y_train)) < 2:
         raise ValueError("y_train holds a single class; a probe needs at least two")
-    model = _fit_quietly(_probe(C, max_iter, standardize, seed), X_train, y_train)
-    return float((model.predict(X_test) == y_test).mean())
+    with repro.one_thread():
+        model = _fit_quietly(_probe(C, max_iter, standardize, seed), X_train, y_train)
+        return float((model.predict(X_test) == y_test).mean())
 
 
 @dataclass(frozen=True)
@@ -147,14 +150,18 @@ def cross_val_probe_accuracy(
     y,
     *,
     folds: int = 5,
+    repeats: int = 1,
     C: float = 1.0,
     max_iter: int = 2000,
     standardize: bool = True,
     seed: int = 0,
 ) -> ProbeScores:
-    """Linear-probe accuracy by stratified ``folds``-fold cross-validation (shuffled with ``seed``).
+    """Linear-probe accuracy by stratified ``folds``-fold cross-validation, shuffled with ``seed``
+    and repeated with ``repeats`` different shuffles (seeds ``seed``, ``seed + 1``, ...).
 
-    Use it when there is no fixed train/test split, e.g. for a small set of sentence vectors.
+    Use it when there is no fixed train/test split, e.g. for a small set of sentence vectors; with
+    200 sentences, ``repeats=5`` measures the spread over 25 folds instead of guessing it. The
+    mean and standard deviation are over all ``folds * repeats`` fold scores.
     """
     from sklearn.model_selection import StratifiedKFold, cross_val_score
 
@@ -162,19 +169,24 @@ def cross_val_probe_accuracy(
     y = check_labels(y, len(X), "y")
     if folds < 2:
         raise ValueError(f"folds must be at least 2, got {folds}")
+    if repeats < 1:
+        raise ValueError(f"repeats must be at least 1, got {repeats}")
     smallest = int(np.unique(y, return_counts=True)[1].min())
     if smallest < folds:
         raise ValueError(
             f"the rarest class has {smallest} example(s), fewer than folds={folds}; "
             "lower folds or add examples"
         )
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    with warnings.catch_warnings():
+    scores: list[float] = []
+    with warnings.catch_warnings(), repro.one_thread():
         from sklearn.exceptions import ConvergenceWarning
 
         warnings.simplefilter("ignore", ConvergenceWarning)  # see _fit_quietly
-        scores = cross_val_score(_probe(C, max_iter, standardize, seed), X, y, cv=splitter)
-    return ProbeScores(float(scores.mean()), float(scores.std()), tuple(float(s) for s in scores))
+        for repeat in range(repeats):
+            splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed + repeat)
+            scores += cross_val_score(_probe(C, max_iter, standardize, seed), X, y, cv=splitter).tolist()
+    values = np.asarray(scores)
+    return ProbeScores(float(values.mean()), float(values.std()), tuple(scores))
 
 
 @dataclass(frozen=True)
@@ -214,14 +226,43 @@ def pca_reconstruction(X_train, X_test, k: int, *, seed: int = 0) -> PCAReconstr
     limit = min(X_train.shape)
     if not isinstance(k, (int, np.integer)) or not 1 <= k <= limit:
         raise ValueError(f"k must be an integer from 1 to {limit} (min of n_train and d), got {k!r}")
-    pca = PCA(n_components=int(k), random_state=seed).fit(X_train)
-    codes_test = pca.transform(X_test)
-    reconstruction = pca.inverse_transform(codes_test)
+    with repro.one_thread():
+        pca = PCA(n_components=int(k), random_state=seed).fit(X_train)
+        codes_test = pca.transform(X_test)
+        reconstruction = pca.inverse_transform(codes_test)
+        codes_train = pca.transform(X_train)
     return PCAReconstruction(
         k=int(k),
-        codes_train=pca.transform(X_train),
+        codes_train=codes_train,
         codes_test=codes_test,
         reconstruction=reconstruction,
         mse=reconstruction_mse(X_test, reconstruction),
         explained_variance=float(pca.explained_variance_ratio_.sum()),
     )
+
+
+def matrix_rank(features) -> int:
+    """Numerical rank of ``(n, ...)`` vectors flattened to a matrix ``(n, d)``: how many
+    directions they span, however many numbers each holds (float32 tolerance, one thread)."""
+    import torch
+
+    X = torch.as_tensor(np.asarray(features) if not isinstance(features, torch.Tensor) else features)
+    with repro.one_thread():
+        return int(torch.linalg.matrix_rank(X.detach().to(torch.float32).flatten(start_dim=1)))
+
+
+def effective_dimension(features, share: float = 0.99) -> int:
+    """How many principal components it takes to keep ``share`` of the variance of ``features``.
+
+    A set of vectors can be stored in many numbers and still vary along few directions; this
+    counts the directions. ``features`` is ``(n, ...)``, flattened to ``(n, d)``.
+    """
+    if not 0 < share <= 1:
+        raise ValueError(f"share must be in (0, 1], got {share}")
+    import torch
+
+    X = torch.as_tensor(np.asarray(features), dtype=torch.float64).flatten(start_dim=1)
+    with repro.one_thread():
+        values = torch.linalg.svdvals(X - X.mean(0)) ** 2
+    cumulative = torch.cumsum(values, 0) / values.sum()
+    return int((cumulative < share - 1e-12).sum()) + 1

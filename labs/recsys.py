@@ -19,11 +19,9 @@ the archive. Nothing in the course calls the download: it needs a network.
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import tempfile
 import zipfile
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -31,7 +29,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from labs import cache, repro
+from labs import cache, data, repro
 
 ML100K_URL = "https://files.grouplens.org/datasets/movielens/ml-100k.zip"
 # SHA-256 and size of ml-100k.zip as published by GroupLens (also recorded by TensorFlow
@@ -39,27 +37,6 @@ ML100K_URL = "https://files.grouplens.org/datasets/movielens/ml-100k.zip"
 ML100K_SHA256 = "50d2a982c66986937beb9ffb3aa76efe955bf3d5c6b761f4e3a7cd717c6a3229"
 ML100K_BYTES = 4_924_029
 
-
-@contextmanager
-def _one_thread():
-    """One torch thread and one BLAS/OpenMP thread inside the block. These models are tiny: two
-    threads only add waiting, badly so on a busy machine (measured: one epoch of the embedding
-    model took 0.05 s on one thread and 5 s on two, on a loaded 2-core machine). One thread
-    also makes the trained values independent of ``LABS_THREADS``."""
-    from threadpoolctl import threadpool_limits
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with threadpool_limits(limits=1):
-            yield
-    finally:
-        torch.set_num_threads(before)
-
-
-# --------------------------------------------------------------------------------------------
-# The ratings table
-# --------------------------------------------------------------------------------------------
 
 def check_ids(users, items, n_users: int, n_items: int) -> tuple[np.ndarray, np.ndarray]:
     """Return ``users`` and ``items`` as int64 arrays after checking every id is known.
@@ -351,7 +328,7 @@ def train_mf(train: Ratings, config: MFConfig | None = None, *, seed: int = 0) -
     if config.rank < 1 or config.iterations < 1 or config.reg < 0:
         raise ValueError(f"rank and iterations must be positive and reg non-negative, got {config}")
     def build():
-        with _one_thread():
+        with repro.one_thread():
             return _train_mf(train, config, seed)
 
     entry = cache.cached("mf-als", {**asdict(config), "seed": seed}, build, data=_ratings_fingerprint(train))
@@ -467,7 +444,7 @@ def train_embedding_model(
     used = repro.pick_device(device)
 
     def build():
-        with _one_thread():
+        with repro.one_thread():
             return _train_embedding(train, config, seed, used)
 
     entry = cache.cached(
@@ -587,15 +564,6 @@ def write_ratings_file(ratings: Ratings, path, *, round_to_stars: bool = True) -
     return path
 
 
-def sha256_of(path) -> str:
-    """Hex SHA-256 of a file, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def download_movielens_100k(folder=None, *, url: str = ML100K_URL, sha256: str = ML100K_SHA256) -> Path:
     """Download MovieLens 100K, check its SHA-256, unpack it; return the path of ``u.data``.
 
@@ -614,7 +582,7 @@ def download_movielens_100k(folder=None, *, url: str = ML100K_URL, sha256: str =
         with urlopen(url, timeout=60) as response:  # noqa: S310 (a fixed https URL by default)
             shutil.copyfileobj(response, tmp)
     archive = Path(tmp.name)
-    found = sha256_of(archive)
+    found = data.file_sha256(archive)
     if found != sha256:
         archive.unlink()
         raise ValueError(

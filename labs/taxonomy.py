@@ -35,7 +35,7 @@ from torch import nn
 
 from labs import cache, repro
 from labs.autoencoder import AutoencoderConfig
-from labs.vision import effective_dimension, matrix_rank, one_thread
+from labs.metrics import effective_dimension, matrix_rank
 
 EMBEDDING, LATENT = "embedding vector", "latent vector"
 SHARE = 0.99  # variance share that defines the effective dimension
@@ -333,14 +333,14 @@ def classify(
         n, rank, effective, active = 0, None, None, None
     else:
         n = vectors.shape[0]
-        with one_thread():
+        with repro.one_thread():
             rank = matrix_rank(torch.as_tensor(vectors))
             effective = effective_dimension(vectors, SHARE) if n > 1 else rank
         magnitude = np.abs(vectors)
         active = float((magnitude > ACTIVE * magnitude.max()).sum(1).mean()) if magnitude.max() > 0 else 0.0
     input_rank = None
     if input_matrix is not None and len(input_matrix) > 1:
-        with one_thread():
+        with repro.one_thread():
             input_rank = matrix_rank(torch.as_tensor(input_matrix))
     found = list(notes)
     if vectors is None:
@@ -374,30 +374,6 @@ def classify(
         active_units=active,
         notes=tuple(found),
     )
-
-
-def repeated_probe(X, y, *, repeats: int = 5, folds: int = 5, seed: int = 0):
-    """Linear-probe accuracy by ``folds``-fold cross-validation repeated with ``repeats`` shuffles.
-
-    Returns a ``labs.metrics.ProbeScores`` over all ``repeats * folds`` fold scores, so that the
-    spread of a small dataset (e.g. 200 sentences) is measured, not guessed. Runs scikit-learn on
-    one BLAS thread: on a busy 2-core machine that is about ten times faster (measured: 0.2 s
-    against 2.5 s for 25 fits of 200 x 384 vectors) and gives the same numbers.
-
-    Used in: chapter 4 ([CLS] against mean pooling).
-    """
-    from threadpoolctl import threadpool_limits
-
-    from labs.metrics import ProbeScores, cross_val_probe_accuracy
-
-    if repeats < 1:
-        raise ValueError(f"repeats must be at least 1, got {repeats}")
-    scores: list[float] = []
-    with threadpool_limits(limits=1):
-        for repeat in range(repeats):
-            scores += cross_val_probe_accuracy(X, y, folds=folds, seed=seed + repeat).folds
-    values = np.asarray(scores)
-    return ProbeScores(float(values.mean()), float(values.std()), tuple(scores))
 
 
 def summary_table(verdicts, extra: dict | None = None, columns: list[str] | None = None):
@@ -594,7 +570,7 @@ def class_means_mse(data) -> tuple[float, float]:
 
 
 def _train_category(config: CategoryConfig, data, seed: int) -> dict:
-    with one_thread():
+    with repro.one_thread():
         repro.set_seed(seed)
         model = CategoryDecoder(10, config.dim, data.X_train.shape[1])
         ids, X = torch.as_tensor(data.y_train), torch.as_tensor(data.X_train)

@@ -21,7 +21,6 @@ each patch's embedding vector is larger than the patch it comes from.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -29,6 +28,7 @@ import torch
 from torch import nn
 
 from labs import cache, repro
+from labs.metrics import effective_dimension, matrix_rank  # noqa: F401  (re-exported for chapter 5.2)
 from labs.activations import capture_activations
 from labs.data import DigitsSplit, load_digits
 
@@ -150,23 +150,6 @@ def random_shift(images: torch.Tensor, max_shift: int, generator: torch.Generato
     return out
 
 
-@contextmanager
-def one_thread():
-    """Run torch on one thread inside the block, then restore the thread count.
-
-    The course's models are tiny: splitting their small tensor operations between threads costs
-    more than it saves, and on a busy machine a parallel region waits for a descheduled thread
-    (measured: one epoch of the CNN took 0.5 s on one thread and 10 s on two, on a loaded
-    2-core machine). One thread also makes the trained weights independent of ``LABS_THREADS``.
-    """
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 def _fit_classifier(model: nn.Module, optimiser, split: DigitsSplit, *, epochs: int,
                     batch_size: int, lr: float, shift: int, seed: int, device: str) -> dict:
     """Mini-batch training on ``split`` with shift augmentation and a one-cycle schedule."""
@@ -199,7 +182,7 @@ def _fit_classifier(model: nn.Module, optimiser, split: DigitsSplit, *, epochs: 
 
 
 def _train_cnn(config: CNNConfig, split: DigitsSplit, seed: int, device: str) -> dict:
-    with one_thread():
+    with repro.one_thread():
         repro.set_seed(seed)
         model = DigitCNN(config).to(device)
         optimiser = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
@@ -254,10 +237,6 @@ def train_cnn(
     )
 
 
-def _model_device(model: nn.Module) -> torch.device:
-    return next(model.parameters(), torch.empty(0)).device
-
-
 @torch.no_grad()
 def classify(model: nn.Module, images) -> torch.Tensor:
     """Class probabilities ``(n, 10)`` (CPU, float32) of ``images`` under a digit classifier.
@@ -270,7 +249,7 @@ def classify(model: nn.Module, images) -> torch.Tensor:
     was_training = model.training
     model.eval()
     try:
-        logits = model(batch.to(_model_device(model)))
+        logits = model(batch.to(repro.model_device(model)))
     finally:
         model.train(was_training)
     return torch.softmax(logits, dim=1).cpu()
@@ -305,7 +284,7 @@ def neighbour_table(features, k: int = 5) -> np.ndarray:
     X = torch.as_tensor(np.asarray(features), dtype=torch.float64).flatten(start_dim=1)
     if not 1 <= k < len(X):
         raise ValueError(f"need more than k={k} vectors (and k >= 1), got {len(X)}")
-    with one_thread():
+    with repro.one_thread():
         unit = torch.nn.functional.normalize(X, dim=1)
         similarity = unit @ unit.T
         similarity.fill_diagonal_(-torch.inf)
@@ -333,29 +312,6 @@ def retrieval_precision(features, labels, k: int = 5) -> float:
     if len(labels) != len(features):
         raise ValueError(f"need one label per vector, got {len(labels)} labels for {len(features)} vectors")
     return float((labels[neighbour_table(features, k)] == labels[:, None]).mean())
-
-
-def matrix_rank(features) -> int:
-    """Numerical rank of ``(n, ...)`` vectors flattened to a matrix ``(n, d)``: how many
-    directions they span, however many numbers each holds (float32 tolerance, one thread)."""
-    X = torch.as_tensor(np.asarray(features) if not isinstance(features, torch.Tensor) else features)
-    with one_thread():
-        return int(torch.linalg.matrix_rank(X.detach().to(torch.float32).flatten(start_dim=1)))
-
-
-def effective_dimension(features, share: float = 0.99) -> int:
-    """How many principal components it takes to keep ``share`` of the variance of ``features``.
-
-    A set of vectors can be stored in many numbers and still vary along few directions; this
-    counts the directions. ``features`` is ``(n, ...)``, flattened to ``(n, d)``.
-    """
-    if not 0 < share <= 1:
-        raise ValueError(f"share must be in (0, 1], got {share}")
-    X = torch.as_tensor(np.asarray(features), dtype=torch.float64).flatten(start_dim=1)
-    with one_thread():
-        values = torch.linalg.svdvals(X - X.mean(0)) ** 2
-    cumulative = torch.cumsum(values, 0) / values.sum()
-    return int((cumulative < share - 1e-12).sum()) + 1
 
 
 def _tsne(X: np.ndarray, seed: int) -> dict:
@@ -488,7 +444,7 @@ class ViTResult:
 
 
 def _train_vit(config: ViTConfig, split: DigitsSplit, seed: int, device: str) -> dict:
-    with one_thread():
+    with repro.one_thread():
         repro.set_seed(seed)
         model = TinyViT(config).to(device)
         optimiser = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)

@@ -66,3 +66,30 @@ def test_pca_is_exact_on_low_rank_data_and_explains_its_variance():
 def test_bad_input_is_named(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_repeated_cross_validation_collects_every_fold():
+    rng = np.random.default_rng(0)
+    y = np.arange(60) % 2
+    X = rng.normal(size=(60, 5)) + 6.0 * y[:, None]
+    scores = metrics.cross_val_probe_accuracy(X, y, repeats=3, folds=4)
+    assert len(scores.folds) == 12 and scores.mean == 1.0 and scores.std == 0.0
+    once = metrics.cross_val_probe_accuracy(X, y, folds=4)
+    assert scores.folds[:4] == once.folds
+    with pytest.raises(ValueError, match="repeats must be at least 1"):
+        metrics.cross_val_probe_accuracy(X, y, repeats=0)
+
+
+def test_effective_dimension_counts_directions_not_numbers():
+    rng = np.random.default_rng(0)
+    low_rank = rng.normal(size=(200, 3)) @ rng.normal(size=(3, 50))  # 50 numbers, 3 directions
+    assert metrics.effective_dimension(low_rank, 0.999) == 3
+    assert metrics.effective_dimension(rng.normal(size=(500, 10)), 0.99) == 10
+    with pytest.raises(ValueError, match="share"):
+        metrics.effective_dimension(low_rank, 1.5)
+
+
+def test_matrix_rank_counts_spanned_directions():
+    rng = np.random.default_rng(0)
+    assert metrics.matrix_rank(rng.normal(size=(100, 4)) @ rng.normal(size=(4, 30))) == 4
+    assert metrics.matrix_rank(torch.ones(5, 2, 3, 3)) == 1  # maps are flattened first

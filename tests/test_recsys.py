@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from labs import recsys
+from labs import data, recsys
 
 SAMPLE = Path(__file__).parent / "data" / "ml100k_sample.data"
 SMALL = recsys.SyntheticConfig(n_users=120, n_items=80, rank=3, density=0.5)
@@ -217,7 +217,7 @@ def make_archive(tmp_path) -> Path:
 def test_download_checks_sha256_then_unpacks(tmp_path):
     archive = make_archive(tmp_path)
     digest = hashlib.sha256(archive.read_bytes()).hexdigest()
-    assert recsys.sha256_of(archive) == digest
+    assert data.file_sha256(archive) == digest
     target = recsys.download_movielens_100k(tmp_path / "out", url=archive.as_uri(), sha256=digest)
     assert target.read_bytes() == SAMPLE.read_bytes()
     assert list((tmp_path / "out").glob("*.zip*")) == []  # the archive is not kept

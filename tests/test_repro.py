@@ -68,3 +68,19 @@ def test_progress_bars_follow_environment(monkeypatch, env, expected):
         monkeypatch.setenv(name, value)
     assert repro.progress_enabled() is expected
     assert list(repro.progress(range(3))) == [0, 1, 2]
+
+
+def test_one_thread_limits_torch_and_blas_then_restores(monkeypatch):
+    from threadpoolctl import threadpool_info
+
+    monkeypatch.setenv("LABS_THREADS", "2")
+    repro.setup(seed=0)
+    with repro.one_thread():
+        assert torch.get_num_threads() == 1
+        assert all(pool["num_threads"] == 1 for pool in threadpool_info())
+    assert torch.get_num_threads() == 2
+
+
+def test_model_device():
+    assert repro.model_device(torch.nn.Linear(2, 2)).type == "cpu"
+    assert repro.model_device(torch.nn.ReLU()).type == "cpu"

@@ -186,16 +186,6 @@ def test_upsampled_images():
         taxonomy.upsample_images(np.zeros((3, 60)))
 
 
-def test_repeated_probe_collects_every_fold():
-    rng = np.random.default_rng(0)
-    y = np.arange(60) % 2
-    X = rng.normal(size=(60, 5)) + 6.0 * y[:, None]
-    scores = taxonomy.repeated_probe(X, y, repeats=3, folds=4)
-    assert len(scores.folds) == 12 and scores.mean == 1.0 and scores.std == 0.0
-    with pytest.raises(ValueError, match="repeats must be at least 1"):
-        taxonomy.repeated_probe(X, y, repeats=0)
-
-
 # --------------------------------------------------------------------------------------------
 # Chapter 6's claim ledger: every claim of the source document listed once, every link resolving
 # --------------------------------------------------------------------------------------------

@@ -109,15 +109,6 @@ def test_retrieval_precision_and_nearest_neighbours_on_a_toy_set():
         vision.nearest_neighbours(features, 7)
 
 
-def test_effective_dimension_counts_directions_not_numbers():
-    rng = np.random.default_rng(0)
-    low_rank = rng.normal(size=(200, 3)) @ rng.normal(size=(3, 50))  # 50 numbers, 3 directions
-    assert vision.effective_dimension(low_rank, 0.999) == 3
-    assert vision.effective_dimension(rng.normal(size=(500, 10)), 0.99) == 10
-    with pytest.raises(ValueError, match="share"):
-        vision.effective_dimension(low_rank, 1.5)
-
-
 def test_patchify_cuts_row_by_row_and_keeps_every_pixel():
     images = torch.arange(2 * 3 * 8 * 8, dtype=torch.float32).reshape(2, 3, 8, 8)
     patches = vision.patchify(images, 4)
@@ -177,9 +168,3 @@ def test_plot_feature_maps_draws_one_panel_per_map():
     assert sum(len(ax.images) for ax in np.asarray(axes).ravel()) == 6
     with pytest.raises(ValueError, match="one image"):
         vision.plot_feature_maps(torch.rand(2, 6, 4, 4))
-
-
-def test_matrix_rank_counts_spanned_directions():
-    rng = np.random.default_rng(0)
-    assert vision.matrix_rank(rng.normal(size=(100, 4)) @ rng.normal(size=(4, 30))) == 4
-    assert vision.matrix_rank(torch.ones(5, 2, 3, 3)) == 1  # maps are flattened first
