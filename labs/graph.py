@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import torch
 
-from labs import cache
+from labs import cache, repro
 from labs.text import WordVectors
 
 
@@ -153,10 +153,7 @@ def leave_one_out_accuracy(features, labels, seed: int = 0) -> float:
     labels = np.asarray(labels)
     if len(features) != len(labels):
         raise ValueError(f"{len(features)} feature rows but {len(labels)} labels")
-    from threadpoolctl import threadpool_limits
-
     model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000, random_state=seed))
-    # One BLAS thread: on tiny problems a second one only waits (10x slower on a busy 2-core machine).
-    with threadpool_limits(limits=1):
+    with repro.one_thread():
         return float(cross_val_score(model, features, labels, cv=LeaveOneOut()).mean())
 

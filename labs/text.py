@@ -17,9 +17,9 @@ memory.
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import hashlib
+import json
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -498,23 +498,6 @@ def cooccurrence_counts(corpus, vocabulary: Sequence[str], window: int = 10):
     return total.tocoo()
 
 
-@contextlib.contextmanager
-def _one_thread():
-    """Run torch on one thread inside the block, then restore the thread count.
-
-    GloVe's small gathers and scatters gain nothing from a second thread, and on a busy machine
-    a parallel region waits for a descheduled thread (measured: 7x slower per step on two threads
-    than on one, on a loaded 2-core machine). One thread also makes the result independent of
-    ``LABS_THREADS``.
-    """
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 def glove_loss(w: torch.Tensor, c: torch.Tensor, bw: torch.Tensor, bc: torch.Tensor,
                log_x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     """GloVe's weighted least squares, summed over a batch of co-occurring pairs (i, j).
@@ -571,7 +554,7 @@ def train_glove(corpus, config: GloveConfig = GloveConfig(), seed: int = 0, *,
         squares = [torch.zeros_like(p) for p in parameters]  # AdaGrad's running sums
         start = time.perf_counter()
         losses = []
-        with _one_thread():
+        with repro.one_thread():
             for _ in repro.progress(range(config.epochs), desc="GloVe epochs"):
                 order, total = torch.randperm(len(x), generator=generator), 0.0
                 for batch in order.split(config.batch_size):
@@ -597,20 +580,12 @@ class ModelIntegrityError(RuntimeError):
     """A model folder's weights do not have the expected SHA-256: corrupt or tampered with."""
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def verify_weights(folder: str | Path, sha256: str = MINILM_SHA256) -> Path:
     """Check ``folder/model.safetensors`` against ``sha256``; return its path or raise."""
     weights = Path(folder) / "model.safetensors"
     if not weights.is_file():
         raise FileNotFoundError(f"no model.safetensors in {folder}; reinstall the model package")
-    actual = file_sha256(weights)
+    actual = data.file_sha256(weights)
     if actual != sha256:
         raise ModelIntegrityError(
             f"{weights} has SHA-256 {actual[:16]}..., expected {sha256[:16]}...: the file is "
@@ -636,6 +611,7 @@ class TransformerEncoder:
     name: str
     tokenizer: object
     model: nn.Module
+    max_length: int = 512  # tokens kept per sentence; longer ones are truncated
 
     @property
     def token_embedding(self) -> nn.Embedding:
@@ -667,12 +643,16 @@ class TransformerEncoder:
             sentences = [sentences]
         if not sentences:
             raise ValueError("sentences is empty: pass at least one sentence")
-        device = next(self.model.parameters()).device
+        device = repro.model_device(self.model)
         tokens, per_token, cls, mean = [], [], [], []
         for start in range(0, len(sentences), batch_size):
             batch = self.tokenizer(list(sentences[start : start + batch_size]), padding=True,
-                                   truncation=True, return_tensors="pt").to(device)
-            hidden = self.model(**batch).last_hidden_state.cpu()  # (B, T, dim)
+                                   truncation=True, max_length=self.max_length,
+                                   return_tensors="pt").to(device)
+            # Short batches: one thread is faster (2-4x on a busy 2-core machine, measured) and
+            # makes the vectors independent of the machine's thread count.
+            with repro.one_thread():
+                hidden = self.model(**batch).last_hidden_state.cpu()  # (B, T, dim)
             mask = batch["attention_mask"].cpu()
             for row, ids, m in zip(hidden, batch["input_ids"].cpu(), mask):
                 n = int(m.sum())
@@ -744,7 +724,13 @@ def load_transformer(source: str | Path | None = None, *, sha256: str | None = N
         transformers.logging.set_verbosity(verbosity)
         transformers.logging.enable_progress_bar()
     model.eval().to(repro.pick_device(device))
-    return TransformerEncoder(name, tokenizer, model)
+    # A sentence-transformers folder says how many tokens the model was trained on (256 for
+    # MiniLM); truncating there makes the mean-pooled vectors match sentence-transformers'.
+    config_file = Path(source) / "sentence_bert_config.json"
+    max_length = tokenizer.model_max_length
+    if config_file.is_file():
+        max_length = json.loads(config_file.read_text(encoding="utf-8")).get("max_seq_length", max_length)
+    return TransformerEncoder(name, tokenizer, model, max_length=min(max_length, 512))
 
 
 # --------------------------------------------------------------------------------------------

@@ -348,3 +348,9 @@ def test_a_hugging_face_name_is_passed_to_transformers(monkeypatch, minilm):
     encoder = text.load_transformer("roberta-base", device="cpu")
     assert asked == [("tokenizer", "roberta-base"), ("model", "roberta-base")]
     assert encoder.name == "roberta-base"
+
+
+def test_long_text_is_truncated_where_the_model_was_trained(minilm):
+    assert minilm.max_length == 256  # MiniLM's sentence_bert_config.json, as sentence-transformers
+    encoded = minilm.encode(["word " * 600])
+    assert len(encoded.tokens[0]) == 256
