@@ -2,8 +2,9 @@
 
 Each point runs in a fresh Python process with an empty cache, so its peak memory (``ru_maxrss``)
 and its time belong to that training alone. Word2Vec reads the course corpus repeated 1, 2, 4
-and 8 times, once streamed from a file on disk (``labs.text.TokenFile``) and once held in memory
-as a list; the autoencoder trains on the digits' training set repeated likewise.
+and 8 times (with ``min_count`` scaled alike, so the vocabulary stays the same), once streamed
+from a file on disk (``labs.text.TokenFile``) and once held in memory as a list; the autoencoder
+trains on the digits' training set repeated likewise.
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ if spec["model"] == "word2vec":
     if not spec["streamed"]:
         corpus = list(corpus)
     start = time.perf_counter()
-    result = text.train_word2vec(corpus, text.Word2VecConfig(epochs=spec["epochs"]), use_cache=False)
+    # min_count grows with the copies, so every size learns the same vocabulary.
+    config = text.Word2VecConfig(epochs=spec["epochs"], min_count=5 * spec["copies"])
+    result = text.train_word2vec(corpus, config, use_cache=False)
     size = result.tokens
 else:
     import numpy as np
@@ -89,7 +92,7 @@ def measure() -> dict:
         jobs = [(name, spec, n) for name, spec in runs for n in COPIES]
         for name, spec, n in progress(jobs, desc="scaling", unit="run"):
             if spec["model"] == "word2vec":
-                spec = {**spec, "path": str(files[n].path), "epochs": WORD2VEC_EPOCHS}
+                spec = {**spec, "path": str(files[n].path), "epochs": WORD2VEC_EPOCHS, "copies": n}
             else:
                 spec = {**spec, "copies": n, "epochs": AUTOENCODER_EPOCHS}
             points[name].append(_run(spec, scratch / f"cache-{name}-{n}"))

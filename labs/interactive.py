@@ -1,11 +1,11 @@
 """Interactive figures that work in the static HTML book with no kernel, and live controls.
 
 Used in: appendix A (both figures and the explorer); chapter 2 (word vectors in 3-D) and
-chapter 3 (a decoded latent interpolation) once they adopt them.
+chapter 3 (a decoded latent interpolation and the explorer).
 
 * :func:`plot_vectors_3d`: a rotatable 3-D scatter of embedding vectors (PCA to 3-D inside);
 * :func:`interpolation_slider`: a slider over images decoded along a path between two latent
-  vectors (see :func:`linear_path`);
+  vectors (``labs.autoencoder.interpolate`` makes the path);
 * :func:`latent_explorer`: ipywidgets sliders that decode a latent vector live (JupyterLab,
   Colab); in the static book it shows a note saying where to run it.
 
@@ -332,17 +332,6 @@ def plot_vectors_3d(
 # A slider over images decoded along a latent interpolation
 
 
-def linear_path(start, end, steps: int = 11) -> np.ndarray:
-    """``steps`` evenly spaced points from ``start`` to ``end`` (both included): (steps, dim)."""
-    a, b = np.asarray(start, dtype=np.float64), np.asarray(end, dtype=np.float64)
-    if a.shape != b.shape or a.ndim != 1:
-        raise ValueError(f"start and end must be 1-D vectors of one size, got {a.shape} and {b.shape}")
-    if steps < 2:
-        raise ValueError(f"steps must be at least 2 (the two ends), got {steps}")
-    t = np.linspace(0.0, 1.0, steps)[:, None]
-    return (1 - t) * a + t * b
-
-
 def _as_images(frames, image_shape: tuple[int, int]) -> np.ndarray:
     images = np.asarray(frames, dtype=np.float64)
     size = int(np.prod(image_shape))
@@ -373,7 +362,7 @@ def interpolation_slider(
     """A slider over images decoded along a latent interpolation, for the static book.
 
     ``frames`` holds the decoded images in order, (n_frames, H*W) or (n_frames, H, W), the first
-    at t = 0 and the last at t = 1 (e.g. ``decode(linear_path(z_a, z_b))``). The figure shows
+    at t = 0 and the last at t = 1 (e.g. ``decode(autoencoder.interpolate(z_a, z_b))``). The figure shows
     the two ends and, between them, the frame the slider selects. Pixels are drawn dark on light,
     from ``value_range[0]`` (white) to ``value_range[1]`` (black).
     """

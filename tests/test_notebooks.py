@@ -83,8 +83,11 @@ def test_setup_cell_installs_this_version_from_the_configured_repository():
 
     text = setup_cell.render()
     assert f"@v{labs.__version__}\"" in text
-    assert setup_cell.repository_url() in text
+    assert f'REPO = "{setup_cell.repository_url()}"' in text
     assert "torch" not in setup_cell.install_spec()  # Colab keeps its own torch
+    assert max(map(len, text.splitlines())) <= 79, "the setup cell must fit the book's code box"
+    # Colab installs exactly install_spec(): the cell's REPO line plus this pip requirement.
+    assert f'f"{setup_cell.PACKAGE} @ git+{{REPO}}@v{labs.__version__}"' in text
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
@@ -132,6 +135,16 @@ def test_no_cell_relies_on_a_trailing_semicolon(path):
         assert not lines or not lines[-1].rstrip().endswith(";"), (
             f"cell {number} ends with ';': end it with plt.show() or assign the value instead"
         )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
+def test_runs_in_colab_without_book_tooling(path):
+    """Colab has no myst-nb or threadpoolctl settings of ours: notebooks glue through labs.viz
+    and leave thread limits to labs.repro.one_thread inside the functions that need them."""
+    for number, cell in enumerate(code_cells(load(path)), 1):
+        source = setup_cell.cell_source(cell)
+        assert "myst_nb" not in source, f"cell {number} imports myst_nb: use viz.glue"
+        assert "threadpool" not in source, f"cell {number} sets thread pools: labs does that"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))

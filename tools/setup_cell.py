@@ -20,21 +20,24 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIRS = ("book", "solutions")
 
+# Lines stay within 79 characters so that the cell fits the book's code box.
 TEMPLATE = '''\
 # Shared setup: the same first cell in every notebook of the course.
-# In Colab it installs the course's `labs` package at the release this page was built from and
-# leaves Colab's own torch alone; elsewhere `make install` has done that already.
+# In Colab it installs the course's `labs` package at the release this
+# page was built from, leaving Colab's own torch alone; elsewhere
+# `make install` has done that already.
 import sys
 
 if "google.colab" in sys.modules:
     import subprocess
 
+    REPO = "{repository}"
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
-                    "{install_spec}"], check=True)
+                    f"{package} @ git+{{REPO}}@v{version}"], check=True)
 
 from labs import repro, viz
 
-COURSE = repro.setup(seed=0)  # seeds Python, NumPy and torch; fixes threads; picks cuda or cpu
+COURSE = repro.setup(seed=0)  # seeds everything, fixes threads, picks a device
 viz.set_style()'''
 
 
@@ -55,14 +58,18 @@ def package_version(root: Path = ROOT) -> str:
     raise ValueError("labs/__init__.py defines no __version__")
 
 
+PACKAGE = "embedding-course"
+
+
 def install_spec(root: Path = ROOT) -> str:
     """The pip requirement the setup cell installs in Colab."""
-    return f"embedding-course @ git+{repository_url(root)}@v{package_version(root)}"
+    return f"{PACKAGE} @ git+{repository_url(root)}@v{package_version(root)}"
 
 
 def render(root: Path = ROOT) -> str:
     """The setup cell's source."""
-    return TEMPLATE.format(install_spec=install_spec(root))
+    return TEMPLATE.format(repository=repository_url(root), package=PACKAGE,
+                           version=package_version(root))
 
 
 def notebooks(root: Path = ROOT) -> list[Path]:
