@@ -404,7 +404,7 @@ def interpolation_slider(
     layout["margin"]["t"] = 30  # room for the panel captions
     if alt is None:
         alt = (
-            f"Three {rows}×{cols} images side by side: the {ends[0]} and the {ends[1]} of a "
+            f"Three {rows}×{cols} images side by side: {ends[0]} and {ends[1]}, the ends of a "
             f"straight-line path between two latent vectors, and between them the image decoded "
             f"at the point a slider selects, in {n} steps from t = 0 to t = 1."
         )

@@ -26,6 +26,8 @@ from setup_cell import notebooks  # noqa: E402
 def execute(path: Path, timeout: int) -> float:
     """Run ``path`` in a fresh kernel, write it back with outputs; return the wall time."""
     notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:
+        cell.metadata.pop("execution", None)  # timestamps of an earlier run
     client = NotebookClient(
         notebook,
         timeout=timeout,
@@ -33,6 +35,7 @@ def execute(path: Path, timeout: int) -> float:
         # Widget state holds random model ids and would be re-embedded in every page; the
         # course's widgets need a live kernel anyway (labs/interactive.py).
         store_widget_state=False,
+        record_timing=False,  # per-cell timestamps would change every run and clutter diffs
         resources={"metadata": {"path": str(path.parent)}},
     )
     start = time.perf_counter()
