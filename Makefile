@@ -47,7 +47,7 @@ notebooks: install
 # Time, memory and quality of the whole course (run by hand; about half an hour on 2 cores).
 # Results: benchmarks/results.md, shown in the book's "Reproducibility and performance" page.
 benchmarks: install
-	$(RUN_ENV) $(OFFLINE) $(BIN)/python benchmarks/run.py $(BENCH_ARGS)
+	$(OFFLINE) $(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf _build

@@ -58,11 +58,13 @@ def render(results: dict) -> str:
         ]
     book = results.get("book")
     if book:
+        outcome = (verdict(book["seconds"] <= BOOK_SECONDS) if book["exit_code"] == 0
+                   else f"**the build failed** (exit code {book['exit_code']})")
         lines += [
             "## Book build",
             "",
-            f"`make book` with stored outputs, from scratch: **{book['seconds']:.0f} s** "
-            f"(target ≤ {BOOK_SECONDS} s: {verdict(book['seconds'] <= BOOK_SECONDS and book['exit_code'] == 0)}).",
+            f"`make book` with stored outputs, from scratch (`-W -n`): **{book['seconds']:.0f} s** "
+            f"(target ≤ {BOOK_SECONDS} s: {outcome}).",
             "",
         ]
     quality = results.get("quality")

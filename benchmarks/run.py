@@ -78,9 +78,15 @@ def run_notebook(path: Path, cache: Path) -> dict:
     return {"seconds": round(time.perf_counter() - start, 1), "peak_rss_mb": round(peak[0])}
 
 
-def measure_notebooks(paths: list[Path]) -> dict:
-    from labs.repro import progress
+def progress(items, **kwargs):
+    """The runner's own progress bar: shown to people, hidden under CI (the kernels it starts
+    always run with LABS_PROGRESS=0, like `make test`)."""
+    from tqdm.auto import tqdm
 
+    return tqdm(items, disable=bool(os.environ.get("CI")), **kwargs)
+
+
+def measure_notebooks(paths: list[Path]) -> dict:
     results = {str(p.relative_to(ROOT)): {} for p in paths}
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
@@ -143,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     if "scaling" not in args.skip:
         import scaling
 
-        results["scaling"] = scaling.measure()
+        results["scaling"] = scaling.measure(progress, RUN_ENV)
         scaling.plot(results["scaling"], ROOT / "benchmarks" / "scaling.png")
     RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     (ROOT / "benchmarks" / "results.md").write_text(report.render(results))
