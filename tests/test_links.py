@@ -180,12 +180,14 @@ def test_every_exercise_links_its_solution_and_back(built_book):
 
 # ---------------------------------------------------------------- the glossary
 
-SKIPPED = ("h1", "h2", "h3", "h4", "h5", "h6", "pre", "code", "script", "style", "title")
+# Quotations of the source document (blockquotes) keep its words as written, unlinked.
+SKIPPED = ("h1", "h2", "h3", "h4", "h5", "h6", "pre", "code", "script", "style", "title",
+           "blockquote")
 
 
 def first_mention(article, term):
     """The first text node of the article's prose that contains ``term`` (skipping headings,
-    code, and cell outputs), or None."""
+    code, quotations of the source and cell outputs), or None."""
     pattern = re.compile(rf"\b{re.escape(term)}", re.I)
     for text in article.find_all(string=pattern):
         parents = list(text.parents)
