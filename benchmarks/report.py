@@ -36,7 +36,7 @@ def render(results: dict) -> str:
             f"{NOTEBOOK_SECONDS} s, peak ≤ {NOTEBOOK_MB / 1000:g} GB). *Course cold*: in reading "
             "order, one cache that starts empty (as CI). *Warm*: again with the cache full.",
             "",
-            "| notebook | isolated cold (s) | course cold (s) | warm (s) | peak memory (MB) | target |",
+            "| notebook | isolated cold (s) | course cold (s) | warm (s) | peak MB | target |",
             "|---|---:|---:|---:|---:|---|",
         ]
         total_cold = total_warm = 0.0
@@ -46,7 +46,7 @@ def render(results: dict) -> str:
             total_cold += cold["seconds"]
             total_warm += warm["seconds"]
             ok = iso["seconds"] <= NOTEBOOK_SECONDS and peak <= NOTEBOOK_MB
-            lines.append(f"| `{name}` | {iso['seconds']:.1f} | {cold['seconds']:.1f} | "
+            lines.append(f"| `{name.removesuffix('.ipynb')}` | {iso['seconds']:.1f} | {cold['seconds']:.1f} | "
                          f"{warm['seconds']:.1f} | {peak} | {verdict(ok)} |")
         lines += [
             "",

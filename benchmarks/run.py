@@ -135,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    results["machine"] = machine()
+    if "notebooks" not in args.skip or "machine" not in results:
+        results["machine"] = machine()  # the machine and load of the notebook timings
     if "notebooks" not in args.skip:
         paths = [p for p in notebooks() if not args.only or args.only in str(p)]
         measured = measure_notebooks(paths)

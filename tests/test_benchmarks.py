@@ -53,5 +53,5 @@ def test_report_marks_missed_targets():
         "book": {"seconds": 40, "exit_code": 0},
     }
     text = report.render(results)
-    assert "| `book/x.ipynb` | 75.0 | 75.0 | 75.0 | 900 | **missed** |" in text
+    assert "| `book/x` | 75.0 | 75.0 | 75.0 | 900 | **missed** |" in text
     assert "target ≤ 90 s: met" in text
