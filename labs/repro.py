@@ -74,7 +74,14 @@ def make_deterministic(threads: int | None = None) -> int:
         pass  # torch allows this only before its first parallel op; the intra-op count matters most
     # cuBLAS needs this to be deterministic on GPUs; harmless on the CPU.
     os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
-    torch.use_deterministic_algorithms(True, warn_only=True)
+    # The public switch, torch.use_deterministic_algorithms, also imports the torch.compile
+    # configuration (800 modules, about 1 s in every notebook); the course never compiles, so
+    # set the flag that the switch sets for eager kernels.
+    setter = getattr(torch._C, "_set_deterministic_algorithms", None)
+    if setter is None:  # another torch, e.g. Colab's, that lacks it
+        torch.use_deterministic_algorithms(True, warn_only=True)
+    else:
+        setter(True, warn_only=True)
     torch.backends.cudnn.benchmark = False
     torch.backends.cudnn.deterministic = True
     return threads

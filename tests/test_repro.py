@@ -1,4 +1,6 @@
 import random
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -25,6 +27,7 @@ def test_setup_fixes_threads_and_determinism(monkeypatch):
     state = repro.setup(seed=0)
     assert state.threads == 1 and torch.get_num_threads() == 1
     assert torch.are_deterministic_algorithms_enabled()
+    assert torch.is_deterministic_algorithms_warn_only_enabled()
     monkeypatch.setenv("LABS_THREADS", "2")
     assert repro.setup(seed=0).threads == 2
 
@@ -84,3 +87,11 @@ def test_one_thread_limits_torch_and_blas_then_restores(monkeypatch):
 def test_model_device():
     assert repro.model_device(torch.nn.Linear(2, 2)).type == "cpu"
     assert repro.model_device(torch.nn.ReLU()).type == "cpu"
+
+
+def test_setup_does_not_load_the_compiler():
+    """The setup cell runs in every notebook: it must not pay for torch.compile's import."""
+    code = ("import sys; from labs import repro; repro.setup(0); "
+            "print('torch._inductor.config' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
