@@ -137,6 +137,19 @@ def test_no_cell_relies_on_a_trailing_semicolon(path):
         )
 
 
+CODE_COLUMNS = 88  # what a code cell of the book shows without scrolling (book/_static/labs.css)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
+def test_code_fits_the_book_code_box(path):
+    for number, cell in enumerate(code_cells(load(path)), 1):
+        for line in setup_cell.cell_source(cell).splitlines():
+            assert len(line) <= CODE_COLUMNS, (
+                f"cell {number} has a line of {len(line)} characters (the book shows "
+                f"{CODE_COLUMNS}): wrap it inside brackets or name a part of it\n{line}"
+            )
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
 def test_runs_in_colab_without_book_tooling(path):
     """Colab has no myst-nb or threadpoolctl settings of ours: notebooks glue through labs.viz
