@@ -13,10 +13,12 @@ Environment variables read here (all optional):
 
 from __future__ import annotations
 
+import json
 import os
 import random
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterable, Iterator, TypeVar
 
 import numpy as np
@@ -195,9 +197,6 @@ def measured_run_time(notebook: str, results: str | os.PathLike | None = None) -
     ``results`` defaults to that file in the course's repository (present in a clone, absent
     when ``labs`` was installed from a wheel or in Colab: then :class:`FileNotFoundError`).
     """
-    import json
-    from pathlib import Path
-
     path = Path(results) if results is not None else Path(__file__).resolve().parents[1] / RESULTS_FILE
     if not path.is_file():
         raise FileNotFoundError(
