@@ -14,7 +14,7 @@ TESTS ?= tests book solutions
 NBVAL := --nbval --nbval-current-env --nbval-cell-timeout=600 \
 	--nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: install book test lab notebooks benchmarks clean clean-cache
+.PHONY: install book test lab notebooks benchmarks portability clean clean-cache
 
 install: $(STAMP)
 
@@ -48,6 +48,12 @@ notebooks: install
 # Results: benchmarks/results.md, shown in the book's "Reproducibility and performance" page.
 benchmarks: install
 	$(OFFLINE) $(BIN)/python benchmarks/run.py $(BENCH_ARGS)
+
+# Re-execute every notebook with other numerical kernels (AVX2, MKL COMPATIBLE, OpenBLAS
+# Haswell or unset) and compare with the stored outputs as `make test` does (run by hand, ~20
+# min). Results: the Portability table of benchmarks/results.md.
+portability: install
+	$(OFFLINE) $(BIN)/python tools/portability.py $(PORTABILITY_ARGS)
 
 clean:
 	rm -rf _build

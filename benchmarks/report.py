@@ -98,4 +98,48 @@ def render(results: dict) -> str:
             lines += [f"| {size:,} | {sec:.1f} | {mb} |" for size, sec, mb in
                       zip(series["sizes"], series["seconds"], series["peak_rss_mb"])]
             lines.append("")
+    lines += portability_lines(results.get("portability"))
     return "\n".join(lines)
+
+
+def _deviation(largest: dict | None) -> str:
+    if not largest:
+        return "none"
+    units = ("integer" if largest["units"] == float("inf") else f"{largest['units']:.1f} units")
+    where = "declared" if largest["declared"] else "default"
+    return (f"{largest['stored']} → {largest['fresh']} (cell {largest['cell']}; "
+            f"{100 * largest['relative']:.2g} %, {units}; {where} tolerance)")
+
+
+def portability_lines(portability: dict | None) -> list[str]:
+    """The table of `make portability`: each notebook re-executed with other kernels."""
+    if not portability:
+        return []
+    lines = [
+        "## Portability",
+        "",
+        f"`make portability` ({portability['date']}; `tools/portability.py`) re-executed every "
+        "notebook from an empty cache with numerical kernels this machine would not pick by "
+        "itself, and compared each cell with the stored outputs as `make test` does: text "
+        "exactly, integers exactly, decimals within one unit of the last printed digit unless "
+        "the cell declares a wider tolerance (`# NBVAL_TOLERANCE ...: reason`).",
+        "",
+    ]
+    for name, variant in portability["variants"].items():
+        settings = ", ".join(f"`{k}={v}`" if v is not None else f"`{k}` unset"
+                             for k, v in variant["set"].items())
+        rows = variant["notebooks"]
+        passed = sum(not r["failures"] for r in rows.values())
+        lines += [
+            f"**{name}**: {variant['description']} ({settings}; ran {variant['kernels']}). "
+            f"{passed} of {len(rows)} notebooks pass.",
+            "",
+            "| notebook | cells compared | numbers compared | largest deviation | pass |",
+            "|---|---:|---:|---|---|",
+        ]
+        for key, r in rows.items():
+            verdict_text = "yes" if not r["failures"] else "**no**: " + "; ".join(r["failures"])
+            lines.append(f"| `{key.removesuffix('.ipynb')}` | {r['cells']} | {r['numbers']:,} | "
+                         f"{_deviation(r['largest'])} | {verdict_text} |")
+        lines.append("")
+    return lines

@@ -37,6 +37,7 @@ import hashlib
 import html
 import io
 import json
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -165,8 +166,13 @@ class InteractiveFigure:
 
     @property
     def figure_id(self) -> str:
-        """A stable id: the first 12 hex digits of the SHA-256 of the spec and the texts."""
-        text = "\0".join((self.to_json(), self.alt, self.title))
+        """A stable id: 12 hex digits of the SHA-256 of the spec's structure and the texts.
+
+        Numbers are left out of the hash, so that the id (which stored outputs contain) is the
+        same on a machine whose kernels give other last digits for the coordinates.
+        """
+        structure = re.sub(r"-?\d+(\.\d+)?(e[-+]?\d+)?", "#", self.to_json())
+        text = "\0".join((structure, self.alt, self.title))
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
     def html(self) -> str:

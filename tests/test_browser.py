@@ -284,8 +284,9 @@ def test_interactive_figure_responds_and_follows_the_theme(browser, site, screen
             page.mouse.down()
             page.mouse.move(x + 160, y + 40, steps=12)
             page.mouse.up()
-            page.wait_for_timeout(300)
-            assert page.evaluate(camera) != before, "dragging did not rotate the 3-D view"
+            # Wait on plotly's own state, not a fixed delay: a busy machine draws late.
+            assert settles(page, f"{camera} !== {json.dumps(before)}"), \
+                "dragging did not rotate the 3-D view"
         elif kind == "slider":
             grip = figure.locator(".slider-grip-rect").bounding_box()
             rail = figure.locator(".slider-rail-rect").bounding_box()
@@ -294,8 +295,8 @@ def test_interactive_figure_responds_and_follows_the_theme(browser, site, screen
             page.mouse.down()
             page.mouse.move(rail["x"] + rail["width"] + 20, grip["y"] + grip["height"] / 2, steps=12)
             page.mouse.up()
-            page.wait_for_timeout(300)
-            assert page.evaluate(f"{plot}._fullLayout.sliders[0].active") == last
+            assert settles(page, f"{plot}._fullLayout.sliders[0].active === {last}"), \
+                "dragging the slider to its end did not select the last frame"
             shown = page.evaluate(f"JSON.stringify({plot}.data[1].z)")
             expected = page.evaluate(f"JSON.stringify({plot}.layout.sliders[0].steps[{last}].args[0].z[0])")
             assert shown == expected, "the middle panel does not show the frame the slider selects"
@@ -306,7 +307,8 @@ def test_interactive_figure_responds_and_follows_the_theme(browser, site, screen
             if page.evaluate("document.documentElement.dataset.theme") == "dark":
                 break
             page.locator(".theme-switch-button").first.click()
-        page.wait_for_timeout(300)
+        # The figure re-themes itself through a MutationObserver and Plotly.relayout.
+        settles(page, f"{plot}._fullLayout.font.color !== {json.dumps(light['text'])}")
         dark = page.evaluate(COLOURS, index)
         figure.screenshot(path=str(screenshots / shot_name(entry, f".figure{index}.dark")))
     finally:
@@ -316,6 +318,17 @@ def test_interactive_figure_responds_and_follows_the_theme(browser, site, screen
     for theme, colours in (("light", light), ("dark", dark)):
         ratio = contrast(colours["text"], colours["background"])
         assert ratio >= 4.5, f"{theme} theme: text {colours} has contrast {ratio:.1f} < 4.5"
+
+
+def settles(page, condition: str, timeout: int = 15_000) -> bool:
+    """Whether the JavaScript ``condition`` becomes true within ``timeout`` ms (polled per frame)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(condition, timeout=timeout)
+    except PlaywrightTimeout:
+        return False
+    return True
 
 
 # The figure's text colour, and the colour actually behind it (the first ancestor with an opaque

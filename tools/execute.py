@@ -23,8 +23,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from setup_cell import notebooks  # noqa: E402
 
 
-def execute(path: Path, timeout: int) -> float:
-    """Run ``path`` in a fresh kernel, write it back with outputs; return the wall time."""
+def execute(path: Path, timeout: int, workdir: Path | None = None) -> float:
+    """Run ``path`` in a fresh kernel, write it back with outputs; return the wall time.
+
+    The kernel starts in ``workdir`` (default: the notebook's folder), so that a copy of a
+    notebook made elsewhere (``tools/portability.py``) runs as the original does.
+    """
     notebook = nbformat.read(path, as_version=4)
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)  # timestamps of an earlier run
@@ -36,7 +40,7 @@ def execute(path: Path, timeout: int) -> float:
         # course's widgets need a live kernel anyway (labs/interactive.py).
         store_widget_state=False,
         record_timing=False,  # per-cell timestamps would change every run and clutter diffs
-        resources={"metadata": {"path": str(path.parent)}},
+        resources={"metadata": {"path": str(workdir or path.parent)}},
     )
     start = time.perf_counter()
     client.execute()
@@ -52,13 +56,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("paths", nargs="*", type=Path)
     parser.add_argument("--all", action="store_true", help="every notebook of book/ and solutions/")
     parser.add_argument("--timeout", type=int, default=600, help="seconds per cell")
+    parser.add_argument("--workdir", type=Path, help="folder the kernel starts in")
     args = parser.parse_args(argv)
     paths = notebooks() if args.all else args.paths
     if not paths:
         parser.error("name notebooks to execute, or pass --all")
     os.environ.setdefault("LABS_PROGRESS", "0")
     for path in paths:
-        print(f"{path}: {execute(path, args.timeout):.1f} s", flush=True)
+        print(f"{path}: {execute(path, args.timeout, args.workdir):.1f} s", flush=True)
     return 0
 
 
