@@ -19,9 +19,10 @@ plotly JSON written out with sorted keys):
 
       # NBVAL_TOLERANCE rel=0.02: the GAN's 5,000 adversarial steps amplify last-digit changes
 
-  ``abs=`` and ``rel=`` (either or both) then apply to every number of that cell, integers
-  included; a number passes if it meets the default rule or the declared one. A declaration
-  without a reason, or with an unknown key, is an error.
+  ``abs=`` and ``rel=`` widen the decimals of that cell; ``units=N`` lets every number, integers
+  included, move by N units of its last printed digit (for a count that sits on a threshold).
+  A number passes if it meets the default rule or a declared one. A declaration without a
+  reason, or with an unknown key, is an error.
 
 Registered for every pytest run in ``pyproject.toml`` (``-p tests.nbval_tolerance``); without
 ``--nbval`` it does nothing. ``tools/portability.py`` uses the same functions.
@@ -47,22 +48,26 @@ SKIPPED = frozenset({"metadata", "traceback", "prompt_number", "output_type", "n
 
 @dataclass(frozen=True)
 class Tolerance:
-    """How far a cell's numbers may move: ``abs`` and ``rel`` beyond the default rule."""
+    """How far a cell's numbers may move beyond the default rule.
+
+    ``abs`` and ``rel`` apply to decimals; ``units`` to every number, in units of its last digit.
+    """
 
     abs: float = 0.0
     rel: float = 0.0
+    units: float = 0.0
     reason: str = ""
 
     @property
     def declared(self) -> bool:
-        return self.abs > 0 or self.rel > 0
+        return self.abs > 0 or self.rel > 0 or self.units > 0
 
 
 DEFAULT = Tolerance()
 
 
 def parse_tolerance(source: str) -> Tolerance:
-    """The tolerance a cell's source declares (``# NBVAL_TOLERANCE abs=… rel=…: reason``).
+    """The tolerance a cell's source declares (``# NBVAL_TOLERANCE abs=… rel=… units=…: reason``).
 
     Returns :data:`DEFAULT` when there is none. Raises ``ValueError`` naming the problem for a
     second declaration, an unknown key, a value that is not a positive number, or no reason.
@@ -80,8 +85,8 @@ def parse_tolerance(source: str) -> Tolerance:
     values: dict[str, float] = {}
     for item in settings.split():
         key, equals, value = item.partition("=")
-        if key not in ("abs", "rel") or not equals:
-            raise ValueError(f"NBVAL_TOLERANCE accepts abs=X and rel=X, not {item!r}")
+        if key not in ("abs", "rel", "units") or not equals:
+            raise ValueError(f"NBVAL_TOLERANCE accepts abs=X, rel=X and units=N, not {item!r}")
         try:
             number = float(value)
         except ValueError:
@@ -90,8 +95,9 @@ def parse_tolerance(source: str) -> Tolerance:
             raise ValueError(f"NBVAL_TOLERANCE {key}= must be a positive number, not {value!r}")
         values[key] = number
     if not values:
-        raise ValueError("NBVAL_TOLERANCE declares neither abs= nor rel=; give at least one")
-    return Tolerance(abs=values.get("abs", 0.0), rel=values.get("rel", 0.0), reason=reason.strip())
+        raise ValueError("NBVAL_TOLERANCE declares none of abs=, rel=, units=; give at least one")
+    return Tolerance(abs=values.get("abs", 0.0), rel=values.get("rel", 0.0),
+                     units=values.get("units", 0.0), reason=reason.strip())
 
 
 def _value(token: str) -> float:
@@ -116,7 +122,7 @@ class Deviation:
     stored: str
     fresh: str
     relative: float  # |a - b| / max(|a|, |b|)
-    units: float  # |a - b| in units of the coarser last printed digit (inf for integers)
+    units: float  # |a - b| in units of the coarser last printed digit (1 for integers)
     within: bool
 
 
@@ -146,15 +152,15 @@ def _number_pair(stored: str, fresh: str, tolerance: Tolerance) -> Deviation:
     gap = abs(a - b)
     scale = max(abs(a), abs(b))
     relative = gap / scale if scale else 0.0
+    slack = 1 + 1e-9  # the decimal texts parse to binary floats
     if _is_integer(stored) and _is_integer(fresh):
-        units = math.inf if gap else 0.0
-        default_ok = gap == 0
+        units = gap
+        within = gap <= tolerance.units * slack
     else:
-        unit = 10.0 ** -min(_decimals(stored), _decimals(fresh))
-        units = gap / unit
-        default_ok = units <= 1.0 + 1e-9
-    declared_ok = (gap <= tolerance.abs * (1 + 1e-9)) or (relative <= tolerance.rel * (1 + 1e-9))
-    return Deviation(stored, fresh, relative, units, default_ok or declared_ok)
+        units = gap / 10.0 ** -min(_decimals(stored), _decimals(fresh))
+        within = (units <= max(1.0, tolerance.units) * slack or gap <= tolerance.abs * slack
+                  or relative <= tolerance.rel * slack)
+    return Deviation(stored, fresh, relative, units, within)
 
 
 def compare_text(stored: str, fresh: str, tolerance: Tolerance = DEFAULT) -> Comparison:

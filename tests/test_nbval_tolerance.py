@@ -83,7 +83,10 @@ def test_a_declared_tolerance_widens_only_as_far_as_declared():
     two_percent = Tolerance(rel=0.02, reason="test")
     assert compare_text("82.2 % confident", "81.4 % confident", two_percent).ok
     assert not compare_text("82.2 % confident", "78.0 % confident", two_percent).ok
-    assert compare_text("114 samples", "112 samples", two_percent).ok  # integers too, once declared
+    assert not compare_text("114 samples", "112 samples", two_percent).ok  # integers need units=
+    assert compare_text("19 dims", "18 dims", Tolerance(units=1, reason="threshold")).ok
+    assert not compare_text("19 dims", "17 dims", Tolerance(units=1, reason="threshold")).ok
+    assert compare_text("0.962", "0.964", Tolerance(units=2, reason="two digits")).ok
     assert not compare_text("82.2 % confident", "81.4 % sure", two_percent).ok
     assert not compare_text("82.2 % confident", "81.4 % confident").ok  # not without it
 
@@ -97,7 +100,9 @@ def test_largest_deviation_is_reported():
 @pytest.mark.parametrize("source, expected", [
     ("x = 1", Tolerance()),
     ("# NBVAL_TOLERANCE rel=0.02: GAN\nx = 1", Tolerance(rel=0.02, reason="GAN")),
-    ("# NBVAL_TOLERANCE abs=0.005 rel=0.01: two reasons: fine", Tolerance(0.005, 0.01, "two reasons: fine")),
+    ("# NBVAL_TOLERANCE abs=0.005 rel=0.01: two reasons: fine",
+     Tolerance(0.005, 0.01, reason="two reasons: fine")),
+    ("# NBVAL_TOLERANCE units=1: a count on a threshold", Tolerance(units=1, reason="a count on a threshold")),
 ])
 def test_declarations_parse(source, expected):
     assert parse_tolerance(source) == expected
@@ -106,10 +111,10 @@ def test_declarations_parse(source, expected):
 @pytest.mark.parametrize("source, message", [
     ("# NBVAL_TOLERANCE rel=0.02", "needs a reason"),
     ("# NBVAL_TOLERANCE rel=0.02:   ", "needs a reason"),
-    ("# NBVAL_TOLERANCE tol=0.02: why", "accepts abs=X and rel=X"),
+    ("# NBVAL_TOLERANCE tol=0.02: why", "accepts abs=X, rel=X and units=N"),
     ("# NBVAL_TOLERANCE rel=two: why", "needs a number"),
     ("# NBVAL_TOLERANCE rel=-1: why", "positive number"),
-    ("# NBVAL_TOLERANCE : why", "neither abs= nor rel="),
+    ("# NBVAL_TOLERANCE : why", "none of abs=, rel=, units="),
     ("# NBVAL_TOLERANCE rel=0.1: a\n# NBVAL_TOLERANCE rel=0.2: b", "twice"),
 ])
 def test_bad_declarations_say_what_to_fix(source, message):
