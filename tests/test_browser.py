@@ -40,11 +40,9 @@ HARMLESS_CONSOLE = (
     "Got invalid theme mode",
 )
 # Resources the *published* book may fetch from the internet, each with the reason. Offline (as
-# here) the request is refused and the page must still work.
-ONLINE_ONLY = {
-    "cdn.jsdelivr.net/npm/mathjax@": "MathJax, which Sphinx adds to pages with maths; offline "
-                                     "the maths shows as TeX source",
-}
+# here) the request is refused and the page must still work. None today: MathJax, the last one,
+# is served with the book (book/_ext/offline_mathjax.py).
+ONLINE_ONLY: dict[str, str] = {}
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
 REPOSITORY = CONFIG["repository"]["url"].rstrip("/")
 OWNER_REPO = urlsplit(REPOSITORY).path.strip("/")
@@ -130,10 +128,10 @@ def online_only(url: str) -> bool:
     return any(key in url for key in ONLINE_ONLY)
 
 
-def visit(browser, url: str, *, dark: bool = False) -> Visit:
+def visit(browser, url: str, *, dark: bool = False, viewport: dict = VIEWPORT) -> Visit:
     """Open ``url`` in a new context (light or dark theme), refuse every request that is not to
     127.0.0.1, wait until the network is idle and every interactive figure has been drawn."""
-    context = browser.new_context(viewport=VIEWPORT, service_workers="block")
+    context = browser.new_context(viewport=viewport, service_workers="block")
     mode = "dark" if dark else "light"
     context.add_init_script(f"localStorage.setItem('mode', '{mode}');"
                             f"localStorage.setItem('theme', '{mode}');")
@@ -252,6 +250,113 @@ def test_search_finds_a_chapter(browser, site, screenshots):
         close(result)
     assert not result.problems(), "\n".join(result.problems())
     assert any(page in href for href in hrefs for page in CHAPTER_PAGES), hrefs
+
+
+# ---------------------------------------------------------------- maths, Korean, tables
+
+MATHJAX_CDNS = ("cdn.jsdelivr.net", "cdnjs.cloudflare.com", "unpkg.com", "mathjax.org")
+
+
+def math_pages(built_book) -> list[str]:
+    """The built pages that contain formulas (Sphinx marks them with class="math")."""
+    return sorted(str(p.relative_to(built_book).with_suffix(""))
+                  for p in built_book.rglob("*.html")
+                  if 'class="math' in p.read_text(encoding="utf-8"))
+
+
+def test_formulas_render_with_the_mathjax_shipped_in_the_book(browser, site, built_book, screenshots):
+    pages = math_pages(built_book)
+    assert pages, "no built page has a formula"
+    entry = "book/01_embedding" if "book/01_embedding" in pages else pages[0]
+    result = visit(browser, f"{site}{entry}.html")  # refuses every request not to 127.0.0.1
+    page = result.page
+    try:
+        typeset = settles(page, "document.querySelectorAll('mjx-container').length > 0 && "
+                                "document.querySelectorAll('.math mjx-container').length === "
+                                "document.querySelectorAll('.math').length", timeout=30_000)
+        counts = page.evaluate("""() => ({
+          math: document.querySelectorAll('.math').length,
+          rendered: document.querySelectorAll('.math mjx-container').length,
+          raw: [...document.querySelectorAll('.math')].filter(e => !e.querySelector('mjx-container'))
+                 .map(e => e.textContent.trim().slice(0, 60)),
+          scripts: [...document.scripts].map(s => s.src).filter(s => /mathjax/i.test(s)),
+          version: window.MathJax && window.MathJax.version})""")
+        page.locator(".math mjx-container").first.scroll_into_view_if_needed()
+        page.screenshot(path=str(screenshots / shot_name(entry, ".maths")))
+    finally:
+        close(result)
+    assert not result.problems(), "\n".join(result.problems())
+    assert not [u for u in result.external if any(cdn in u for cdn in MATHJAX_CDNS)], result.external
+    assert counts["scripts"] and all(urlsplit(s).hostname == "127.0.0.1" for s in counts["scripts"]), \
+        f"MathJax is not loaded from the book itself: {counts['scripts']}"
+    assert typeset and counts["math"] == counts["rendered"] > 0, \
+        f"{counts['rendered']} of {counts['math']} formulas typeset; shown as TeX: {counts['raw']}"
+    assert str(counts["version"]).startswith("3."), counts["version"]
+
+
+# Every text node of the article that contains Hangul, and whether an element around it (or it
+# itself) says lang="ko". Code, maths and script contents are not prose and are skipped.
+KOREAN_TEXT = r"""() => {
+  const walker = document.createTreeWalker(document.querySelector('article.bd-article'),
+                                           NodeFilter.SHOW_TEXT);
+  const found = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (!/[\uac00-\ud7a3]/.test(node.textContent)) continue;
+    const parent = node.parentElement;
+    if (parent.closest('pre, code, script, style, .math, mjx-container')) continue;
+    const marked = parent.closest('[lang]');
+    found.push({text: node.textContent.trim().slice(0, 50),
+                lang: marked ? marked.getAttribute('lang') : null,
+                keepAll: getComputedStyle(parent).wordBreak === 'keep-all'});
+  }
+  return found;
+}"""
+
+
+def test_korean_text_of_the_source_document_is_marked_lang_ko(browser, site):
+    result = visit(browser, f"{site}book/source_document.html")
+    try:
+        texts = result.page.evaluate(KOREAN_TEXT)
+    finally:
+        close(result)
+    assert not result.problems(), "\n".join(result.problems())
+    assert len(texts) > 20, f"too little Korean text found on the source document page: {texts}"
+    unmarked = [t["text"] for t in texts if t["lang"] != "ko"]
+    assert not unmarked, f"Korean text not inside an element with lang=\"ko\": {unmarked}"
+    broken = [t["text"] for t in texts if not t["keepAll"]]
+    assert not broken, f"Korean text that may break inside words (no word-break: keep-all): {broken}"
+
+
+PHONE = {"width": 390, "height": 844}
+TABLE_FIT = """() => [...document.querySelectorAll('article.bd-article table')].map(t => {
+  const box = t.parentElement, style = getComputedStyle(box);
+  const right = Math.max(...[...t.querySelectorAll('th, td')].map(c => c.getBoundingClientRect().right));
+  return {fits: right <= box.getBoundingClientRect().right + 1 && t.scrollWidth <= box.clientWidth + 1,
+          scrolls: ['auto', 'scroll'].includes(style.overflowX) && box.scrollWidth > box.clientWidth,
+          boxInPage: box.getBoundingClientRect().right <= document.documentElement.clientWidth + 1,
+          header: t.querySelector('tr').textContent.trim().slice(0, 60)};
+})"""
+
+
+@pytest.mark.parametrize("viewport", [VIEWPORT, PHONE], ids=["desktop", "phone"])
+def test_performance_tables_are_never_clipped(browser, site, screenshots, viewport):
+    result = visit(browser, f"{site}book/performance.html", viewport=viewport)
+    page = result.page
+    try:
+        tables = page.evaluate(TABLE_FIT)
+        page_overflow = page.evaluate(
+            "document.documentElement.scrollWidth > document.documentElement.clientWidth")
+        name = "" if viewport is VIEWPORT else ".phone"
+        page.locator("article.bd-article table").nth(1).screenshot(
+            path=str(screenshots / shot_name("book/performance", f".table{name}")))
+    finally:
+        close(result)
+    assert tables, "the performance page shows no table"
+    assert not page_overflow, "the page itself scrolls sideways"
+    if viewport is VIEWPORT:  # at desktop width every table fits the column, verdicts included
+        assert all(t["fits"] for t in tables), [t for t in tables if not t["fits"]]
+    clipped = [t for t in tables if not (t["fits"] or t["scrolls"]) or not t["boxInPage"]]
+    assert not clipped, f"tables cut off instead of wrapping or scrolling in their box: {clipped}"
 
 
 # ---------------------------------------------------------------- interactive figures

@@ -232,3 +232,38 @@ def test_ci_workflow_tests_then_builds_then_publishes_the_html():
     assert publish["needs"] == "test-and-build"
     assert any(s.get("uses", "").startswith("actions/deploy-pages") for s in publish["steps"])
     assert "debian" in jobs["test-and-build"]["container"] or "bookworm" in jobs["test-and-build"]["container"]
+
+
+# ---------------------------------------------------------------- offline maths and Korean
+
+MATHJAX_CDN = re.compile(r"(cdn\.jsdelivr\.net|cdnjs\.cloudflare\.com|unpkg\.com)/[^\"'\s]*mathjax"
+                         r"|cdn\.mathjax\.org|mathjax\.rstudio\.com", re.I)
+
+
+def test_no_page_loads_mathjax_from_a_cdn(built_book):
+    """MathJax comes with the book (book/_ext/offline_mathjax.py): formulas render offline."""
+    cdn = [f"{p.relative_to(built_book)}: {m.group()}" for p in html_files(built_book)
+           for m in MATHJAX_CDN.finditer(p.read_text(encoding="utf-8"))]
+    assert not cdn, "pages that load MathJax from a CDN:\n" + "\n".join(cdn)
+    maths = [p for p in html_files(built_book) if 'class="math' in p.read_text(encoding="utf-8")]
+    assert maths, "no page has a formula"
+    for path in maths:
+        sources = [s["src"] for s in soup(path).find_all("script", src=True) if "mathjax" in s["src"].lower()]
+        assert sources, f"{path.relative_to(built_book)} has formulas but loads no MathJax"
+        for src in sources:
+            assert not re.match(r"^[a-z]+:|^//", src), f"{path.relative_to(built_book)}: {src}"
+            assert (path.parent / urlsplit(src).path).resolve().is_file(), src
+
+
+def test_korean_quotations_of_the_source_carry_lang_ko(built_book):
+    """Every blockquote in Korean (quotations of the source document, in the chapters and on
+    the source document page) is inside lang="ko" (book/_ext/korean_lang.py)."""
+    hangul = re.compile("[\uac00-\ud7a3]")
+    unmarked = []
+    for entry in PAGES:
+        for quote in page(built_book, entry).select("article.bd-article blockquote"):
+            for text in quote.find_all(string=hangul):
+                if text.parent.name in ("code", "pre") or text.find_parent(attrs={"lang": "ko"}):
+                    continue
+                unmarked.append(f"{entry}: {text.strip()[:60]}")
+    assert not unmarked, "Korean quotations without lang=\"ko\":\n" + "\n".join(unmarked)
