@@ -223,3 +223,25 @@ def spectral_bisection(graph) -> np.ndarray:
     club's split, beside node2vec).
     """
     return fiedler_vector(graph) > 0
+
+
+def leave_one_out_predictions(features, labels, seed: int = 0) -> np.ndarray:
+    """Each node's label as predicted with that node held out: the predictions behind
+    :func:`leave_one_out_accuracy` (the same scaled logistic regression), so that one can see
+    *which* nodes a representation gets wrong. Used in: chapter 1.
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import LeaveOneOut, cross_val_predict
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    features = np.asarray(features, dtype=np.float64)
+    labels = np.asarray(labels)
+    if features.ndim != 2:
+        raise ValueError(f"features must be (n_nodes, d), got shape {features.shape}; "
+                         "a single column x is x[:, None]")
+    if len(features) != len(labels):
+        raise ValueError(f"{len(features)} feature rows but {len(labels)} labels")
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000, random_state=seed))
+    with repro.one_thread():
+        return cross_val_predict(model, features, labels, cv=LeaveOneOut())

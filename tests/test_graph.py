@@ -141,3 +141,17 @@ def test_structure_baselines_refuse_graphs_they_cannot_split():
     empty.add_nodes_from([0, 1])
     with pytest.raises(ValueError, match="at least two linked nodes"):
         graph.spectral_bisection(empty)
+
+
+def test_leave_one_out_predictions_name_the_misses():
+    rng = np.random.default_rng(0)
+    labels = np.array(["a"] * 10 + ["b"] * 10)
+    features = np.r_[rng.normal(-3, 0.5, 10), rng.normal(3, 0.5, 10)][:, None]
+    features[4] = 3.0  # an "a" that sits among the "b"s: the only one held out wrongly
+    predicted = graph.leave_one_out_predictions(features, labels)
+    assert np.flatnonzero(predicted != labels).tolist() == [4]
+    assert np.mean(predicted == labels) == graph.leave_one_out_accuracy(features, labels)
+    with pytest.raises(ValueError, match=r"x\[:, None\]"):
+        graph.leave_one_out_predictions(features[:, 0], labels)
+    with pytest.raises(ValueError, match="20 feature rows but 19 labels"):
+        graph.leave_one_out_predictions(features, labels[:-1])
