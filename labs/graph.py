@@ -157,3 +157,91 @@ def leave_one_out_accuracy(features, labels, seed: int = 0) -> float:
     with repro.one_thread():
         return float(cross_val_score(model, features, labels, cv=LeaveOneOut()).mean())
 
+
+
+# --------------------------------------------------------------------------------------------
+# Baselines that read the graph's structure directly, with no embedding
+# --------------------------------------------------------------------------------------------
+
+def _check_structure(graph) -> None:
+    if graph.is_directed():
+        raise ValueError("the Laplacian baselines take undirected graphs; pass graph.to_undirected()")
+    if graph.number_of_nodes() < 2 or graph.number_of_edges() == 0:
+        raise ValueError(
+            f"the graph has {graph.number_of_nodes()} node(s) and {graph.number_of_edges()} "
+            "edge(s): a bisection needs at least two linked nodes"
+        )
+
+
+def adjacency_rows(graph) -> np.ndarray:
+    """The weighted adjacency matrix, ``(n_nodes, n_nodes)``, rows and columns in node order.
+
+    Row ``k`` says whom node ``k`` is linked to (edge weight, 1 if unweighted): the raw structure
+    a classifier can read without any embedding. Used in: chapter 1 (the baseline beside
+    node2vec on the karate club).
+    """
+    _check_structure(graph)
+    nodes = list(graph.nodes)
+    index = {node: k for k, node in enumerate(nodes)}
+    matrix = np.zeros((len(nodes), len(nodes)))
+    for u, v, attributes in graph.edges(data=True):
+        weight = float(attributes.get("weight", 1.0))
+        matrix[index[u], index[v]] = matrix[index[v], index[u]] = weight
+    return matrix
+
+
+def fiedler_vector(graph) -> np.ndarray:
+    """The Fiedler vector: the eigenvector of the graph Laplacian ``L = D − A`` with the second
+    smallest eigenvalue, one number per node in node order.
+
+    Its sign splits the graph in two with few edges cut (spectral bisection, Fiedler 1973). The
+    sign of an eigenvector is arbitrary; it is fixed here so that the first clearly non-zero
+    entry (the first node's, as a rule) is positive, so the result is the same on every run. A disconnected graph is refused: its
+    second eigenvalue is 0 and the vector only names a component. Used in: chapter 1.
+    """
+    adjacency = adjacency_rows(graph)
+    import networkx
+
+    if not networkx.is_connected(graph):
+        parts = networkx.number_connected_components(graph)
+        raise ValueError(
+            f"the graph has {parts} connected components: it is split already, and the Fiedler "
+            "vector is not unique; bisect each component, e.g. "
+            "graph.subgraph(max(networkx.connected_components(graph), key=len))"
+        )
+    laplacian = np.diag(adjacency.sum(axis=1)) - adjacency
+    _, vectors = np.linalg.eigh(laplacian)
+    vector = vectors[:, 1]
+    first = np.flatnonzero(np.abs(vector) > 1e-9 * np.abs(vector).max())[0]
+    return vector * np.sign(vector[first])
+
+
+def spectral_bisection(graph) -> np.ndarray:
+    """Split the graph in two by the sign of :func:`fiedler_vector`: ``True`` for one side.
+
+    No training and no labels: only the graph's Laplacian. Used in: chapter 1 (the karate
+    club's split, beside node2vec).
+    """
+    return fiedler_vector(graph) > 0
+
+
+def leave_one_out_predictions(features, labels, seed: int = 0) -> np.ndarray:
+    """Each node's label as predicted with that node held out: the predictions behind
+    :func:`leave_one_out_accuracy` (the same scaled logistic regression), so that one can see
+    *which* nodes a representation gets wrong. Used in: chapter 1.
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import LeaveOneOut, cross_val_predict
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    features = np.asarray(features, dtype=np.float64)
+    labels = np.asarray(labels)
+    if features.ndim != 2:
+        raise ValueError(f"features must be (n_nodes, d), got shape {features.shape}; "
+                         "a single column x is x[:, None]")
+    if len(features) != len(labels):
+        raise ValueError(f"{len(features)} feature rows but {len(labels)} labels")
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000, random_state=seed))
+    with repro.one_thread():
+        return cross_val_predict(model, features, labels, cv=LeaveOneOut())

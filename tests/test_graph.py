@@ -95,3 +95,63 @@ def test_labels_and_leave_one_out_check_their_input():
         graph.node_labels(lollipop(), "club")
     with pytest.raises(ValueError, match="3 feature rows but 2 labels"):
         graph.leave_one_out_accuracy(np.zeros((3, 2)), [0, 1])
+
+
+# ---- baselines that read the structure directly ----------------------------------------------
+
+def two_cliques():
+    """Two 4-cliques (0-3 and 4-7) joined by the single edge 3-4."""
+    graph = nx.union(nx.complete_graph(4), nx.relabel_nodes(nx.complete_graph(4), lambda n: n + 4))
+    graph.add_edge(3, 4)
+    return graph
+
+
+def test_spectral_bisection_cuts_the_single_bridge():
+    sides = graph.spectral_bisection(two_cliques())
+    assert sides.tolist() == [True] * 4 + [False] * 4  # node 0's side is True
+
+
+def test_fiedler_vector_is_the_second_laplacian_eigenvector():
+    path = nx.path_graph(6)  # known answer: cos(pi (2k + 1) / 12), up to scale and sign
+    expected = np.cos(np.pi * (2 * np.arange(6) + 1) / 12)
+    found = graph.fiedler_vector(path)
+    assert np.allclose(np.abs(found @ expected) / np.linalg.norm(expected), 1)
+    assert np.allclose(found, expected / np.linalg.norm(expected))  # sign: first entry positive
+    cliques = two_cliques()
+    laplacian = nx.laplacian_matrix(cliques).toarray()
+    vector = graph.fiedler_vector(cliques)
+    assert np.allclose(laplacian @ vector, nx.algebraic_connectivity(cliques) * vector, atol=1e-8)
+
+
+def test_adjacency_rows_follow_node_order_and_weights():
+    weighted = nx.Graph()
+    weighted.add_nodes_from(["c", "a", "b"])
+    weighted.add_edge("a", "b", weight=2.5)
+    weighted.add_edge("c", "a")
+    assert np.array_equal(graph.adjacency_rows(weighted),
+                          [[0, 1, 0], [1, 0, 2.5], [0, 2.5, 0]])
+
+
+def test_structure_baselines_refuse_graphs_they_cannot_split():
+    with pytest.raises(ValueError, match="connected components"):
+        graph.fiedler_vector(nx.Graph([(0, 1), (2, 3)]))
+    with pytest.raises(ValueError, match="undirected"):
+        graph.adjacency_rows(nx.DiGraph([(0, 1)]))
+    empty = nx.Graph()
+    empty.add_nodes_from([0, 1])
+    with pytest.raises(ValueError, match="at least two linked nodes"):
+        graph.spectral_bisection(empty)
+
+
+def test_leave_one_out_predictions_name_the_misses():
+    rng = np.random.default_rng(0)
+    labels = np.array(["a"] * 10 + ["b"] * 10)
+    features = np.r_[rng.normal(-3, 0.5, 10), rng.normal(3, 0.5, 10)][:, None]
+    features[4] = 3.0  # an "a" that sits among the "b"s: the only one held out wrongly
+    predicted = graph.leave_one_out_predictions(features, labels)
+    assert np.flatnonzero(predicted != labels).tolist() == [4]
+    assert np.mean(predicted == labels) == graph.leave_one_out_accuracy(features, labels)
+    with pytest.raises(ValueError, match=r"x\[:, None\]"):
+        graph.leave_one_out_predictions(features[:, 0], labels)
+    with pytest.raises(ValueError, match="20 feature rows but 19 labels"):
+        graph.leave_one_out_predictions(features, labels[:-1])

@@ -234,3 +234,48 @@ def test_download_with_wrong_sha256_keeps_nothing(tmp_path):
 def test_published_checksum_is_well_formed():
     assert len(recsys.ML100K_SHA256) == 64 and int(recsys.ML100K_SHA256, 16) >= 0
     assert recsys.ML100K_URL.startswith("https://")
+
+
+# ---- the bias-only baseline -------------------------------------------------------------------
+
+def test_bias_baseline_recovers_noise_free_biases_exactly():
+    rng = np.random.default_rng(0)
+    users, items = np.divmod(np.arange(12 * 9), 9)  # every user rates every item
+    b_u, b_i = rng.normal(size=12), rng.normal(size=9)
+    table = recsys.Ratings(users, items, 3.0 + b_u[users] + b_i[items], 12, 9)
+    fitted = recsys.train_biases(table, recsys.BiasConfig(reg=1e-9, iterations=500))
+    assert np.allclose(fitted.predict(users, items), table.ratings, atol=1e-6)
+    centred = fitted.user_bias - fitted.user_bias.mean()
+    assert np.allclose(centred, b_u - b_u.mean(), atol=1e-6)  # up to the shared constant
+
+
+def test_bias_baseline_solves_the_joint_ridge_regression():
+    rng = np.random.default_rng(1)
+    n_users, n_items, reg = 7, 5, 2.5
+    users, items = rng.integers(0, n_users, 40), rng.integers(0, n_items, 40)
+    users[:n_users], items[:n_items] = np.arange(n_users), np.arange(n_items)
+    table = recsys.Ratings(users, items, rng.normal(3, 1, 40), n_users, n_items)
+    fitted = recsys.train_biases(table, recsys.BiasConfig(reg=reg, iterations=2000))
+    # the same objective as one ridge regression on [one-hot user, one-hot item]
+    design = np.hstack([np.eye(n_users)[users], np.eye(n_items)[items]])
+    centred = table.ratings - table.ratings.mean()
+    exact = np.linalg.solve(design.T @ design + reg * np.eye(n_users + n_items),
+                            design.T @ centred)
+    assert np.allclose(np.r_[fitted.user_bias, fitted.item_bias], exact, atol=1e-8)
+    assert fitted.sweeps < 2000  # it stopped on the tolerance, not on the sweep limit
+
+
+def test_bias_baseline_shrinks_to_the_mean_and_refuses_bad_input(split):
+    train, test = split
+    heavy = recsys.train_biases(train, recsys.BiasConfig(reg=1e9))
+    assert np.allclose(heavy.predict(test.users, test.items), train.ratings.mean(), atol=1e-4)
+    with pytest.raises(TypeError, match="Ratings"):
+        recsys.train_biases([(0, 0, 4.0)])
+    for bad in (recsys.BiasConfig(reg=-1), recsys.BiasConfig(iterations=0),
+                recsys.BiasConfig(tolerance=0)):
+        with pytest.raises(ValueError, match="reg must be non-negative"):
+            recsys.train_biases(train, bad)
+    with pytest.raises(ValueError, match="undetermined"):
+        recsys.train_biases(train, recsys.BiasConfig(reg=0))
+    with pytest.raises(ValueError, match="unknown item"):
+        heavy.predict([0], [SMALL.n_items])
