@@ -497,3 +497,63 @@ def interpolate(start, end, steps: int = 8, *, spherical: bool = False) -> np.nd
     if omega < 1e-6:  # (anti)parallel or equal: slerp degenerates to lerp
         return ((1 - t) * a + t * b).astype(np.float32)
     return ((np.sin((1 - t) * omega) * a + np.sin(t * omega) * b) / np.sin(omega)).astype(np.float32)
+
+
+# --------------------------------------------------------------------------------------------
+# Interpolation over many pairs (chapter 3)
+# --------------------------------------------------------------------------------------------
+
+def different_class_pairs(y, n_pairs: int, *, seed: int = 0) -> np.ndarray:
+    """``n_pairs`` random index pairs ``(i, j)`` with ``y[i] != y[j]``, shape ``(n_pairs, 2)``.
+
+    Drawn uniformly among ordered pairs of different labels (no pair twice). Used in: chapter 3.
+    """
+    y = np.asarray(y).ravel()
+    i, j = np.nonzero(y[:, None] != y[None, :])
+    if n_pairs < 1 or n_pairs > len(i):
+        raise ValueError(f"n_pairs must be from 1 to {len(i)} (the pairs of different labels), "
+                         f"got {n_pairs}")
+    chosen = np.random.default_rng(seed).choice(len(i), size=n_pairs, replace=False)
+    return np.stack([i[chosen], j[chosen]], axis=1)
+
+
+def interpolation_paths(model: nn.Module, X, pairs, *, steps: int = 9) -> dict[str, np.ndarray]:
+    """Straight paths between pairs of inputs, in pixel space and in the model's latent space.
+
+    Returns ``{"pixel space": ..., "AE latent space": ...}``, each ``(n_pairs, steps, d)``: the
+    cross-fade of the two images, and the decoded straight line between their latent vectors.
+    Used in: chapter 3.
+    """
+    X = metrics.check_vectors(X, "X")
+    pairs = np.asarray(pairs)
+    if pairs.ndim != 2 or pairs.shape[1] != 2 or not np.issubdtype(pairs.dtype, np.integer):
+        raise ValueError(f"pairs must be an integer array of shape (n, 2), got {pairs.shape}")
+    if pairs.size and (pairs.min() < 0 or pairs.max() >= len(X)):
+        raise ValueError(f"pairs index rows 0 to {len(X) - 1} of X, got {pairs.min()}..{pairs.max()}")
+    codes = encode(model, X)
+    pixel = np.stack([interpolate(X[a], X[b], steps) for a, b in pairs])
+    latent = np.stack([decode(model, interpolate(codes[a], codes[b], steps)) for a, b in pairs])
+    return {"pixel space": pixel, "AE latent space": latent}
+
+
+def half_grey_share(images, low: float = 0.2, high: float = 0.8) -> np.ndarray:
+    """Share of pixels strictly between ``low`` and ``high``, over the last axis.
+
+    High when a faint image is laid over another (a cross-fade). Used in: chapter 3.
+    """
+    if not 0 <= low < high <= 1:
+        raise ValueError(f"need 0 <= low < high <= 1, got low={low}, high={high}")
+    images = np.asarray(images)
+    return ((images > low) & (images < high)).mean(axis=-1)
+
+
+def class_changes(labels) -> np.ndarray:
+    """How many times the label changes along each path: ``labels`` ``(n_paths, steps)``.
+
+    Used in: chapter 3 (a path between two digits of different classes that the classifier
+    reads as one class, then the other, changes exactly once).
+    """
+    labels = np.asarray(labels)
+    if labels.ndim != 2 or labels.shape[1] < 2:
+        raise ValueError(f"labels must have shape (n_paths, steps >= 2), got {labels.shape}")
+    return (labels[:, 1:] != labels[:, :-1]).sum(axis=1)

@@ -283,3 +283,156 @@ def invert(generator: Generator, images, *, steps: int = 300, lr: float = 0.05,
         made = generator(z)
         mse = (made - target).pow(2).mean(dim=1)
     return Inversion(z.detach().cpu().numpy(), made.cpu().numpy(), mse.cpu().numpy(), history)
+
+
+# --------------------------------------------------------------------------------------------
+# Controls for the GAN (chapter 3): memorisation, a PCA baseline, inverting any decoder
+# --------------------------------------------------------------------------------------------
+
+def nearest_distances(queries, references) -> np.ndarray:
+    """Euclidean distance from each row of ``queries`` to its nearest row of ``references``.
+
+    Computed in float64 as ``|q|² + |r|² − 2 q·r`` (clipped at 0), shape ``(len(queries),)``.
+    Used in: chapter 3 (the GAN's memorisation check).
+    """
+    Q = metrics.check_vectors(queries, "queries").astype(np.float64)
+    R = metrics.check_vectors(references, "references", dim=Q.shape[1]).astype(np.float64)
+    squared = (Q ** 2).sum(1)[:, None] + (R ** 2).sum(1)[None, :] - 2 * Q @ R.T
+    return np.sqrt(np.clip(squared.min(axis=1), 0, None))
+
+
+@dataclass(frozen=True)
+class MemorisationCheck:
+    """How close generated images sit to the training set, against held-out real images.
+
+    A generator that memorises draws images much closer to some training image than a new real
+    image of the same kind is: ``share_closer`` (the share of samples nearer to the training
+    set than the ``percentile``-th percentile of the held-out distances) is then far above
+    ``percentile`` %.
+    """
+
+    sample_distances: np.ndarray  # (n_samples,) each sample to its nearest training image
+    heldout_distances: np.ndarray  # (n_heldout,) each held-out image to its nearest training one
+    percentile: float
+
+    @property
+    def median_sample(self) -> float:
+        return float(np.median(self.sample_distances))
+
+    @property
+    def median_heldout(self) -> float:
+        return float(np.median(self.heldout_distances))
+
+    @property
+    def threshold(self) -> float:
+        """The ``percentile``-th percentile of the held-out distances."""
+        return float(np.percentile(self.heldout_distances, self.percentile))
+
+    @property
+    def share_closer(self) -> float:
+        return float((self.sample_distances < self.threshold).mean())
+
+    def __str__(self) -> str:
+        return (f"median distance to the nearest training image: samples "
+                f"{self.median_sample:.2f}, held-out digits {self.median_heldout:.2f}; "
+                f"{self.share_closer:.1%} of samples closer than the held-out "
+                f"{self.percentile:g}th percentile ({self.threshold:.2f})")
+
+
+def memorisation_check(samples, X_train, X_heldout, *, percentile: float = 5.0) -> MemorisationCheck:
+    """Compare each sample's nearest-training-image distance with that of held-out images.
+
+    Args:
+        samples: generated images ``(n, d)``.
+        X_train: the images the generator was trained on ``(m, d)``.
+        X_heldout: real images it never saw ``(h, d)``: their distances to ``X_train`` are
+            what "as close as a new real digit" means.
+        percentile: the held-out percentile a sample must beat to count as suspiciously close.
+
+    Used in: chapter 3.
+    """
+    if not 0 < percentile < 100:
+        raise ValueError(f"percentile must be in (0, 100), got {percentile}")
+    S = metrics.check_vectors(samples, "samples")
+    H = metrics.check_vectors(X_heldout, "X_heldout", dim=S.shape[1])
+    T = metrics.check_vectors(X_train, "X_train", dim=S.shape[1])
+    return MemorisationCheck(nearest_distances(S, T), nearest_distances(H, T), float(percentile))
+
+
+def pca_gaussian_sample(X_train, k: int, n: int, *, seed: int = 0) -> np.ndarray:
+    """``n`` images from a Gaussian fitted in the space of the first ``k`` principal components.
+
+    PCA is fitted on ``X_train`` (centred, by SVD, each component's sign fixed so that its
+    largest loading is positive); coefficients are drawn from the Gaussian fitted to the
+    training coefficients (independent, with the components' variances, since PCA coefficients
+    are uncorrelated), decoded back to pixels and clipped to [0, 1]. A baseline sampler with
+    no neural network: what a generator must beat. Used in: chapter 3.
+    """
+    X = metrics.check_vectors(X_train, "X_train").astype(np.float64)
+    if not isinstance(k, (int, np.integer)) or not 1 <= k <= min(X.shape):
+        raise ValueError(f"k must be an integer from 1 to {min(X.shape)} (the rank bound), got {k}")
+    if n < 1:
+        raise ValueError(f"n must be at least 1, got {n}")
+    mean = X.mean(axis=0)
+    _, s, Vt = np.linalg.svd(X - mean, full_matrices=False)
+    components = Vt[:k] * np.sign(Vt[:k][np.arange(k), np.abs(Vt[:k]).argmax(axis=1)])[:, None]
+    std = s[:k] / np.sqrt(len(X) - 1)
+    coefficients = np.random.default_rng(seed).standard_normal((n, k)) * std
+    return np.clip(mean + coefficients @ components, 0, 1).astype(np.float32)
+
+
+def invert_decoder(decode, latent_dim: int, images, *, steps: int = 300, lr: float = 0.05,
+                   seed: int = 0) -> Inversion:
+    """:func:`invert` for any differentiable decoder: search a code per image by Adam.
+
+    Args:
+        decode: a callable taking a float32 tensor ``(n, latent_dim)`` to images ``(n, d)``
+            (a generator, or an autoencoder's decoder with its output sigmoid); its
+            parameters are left untouched (gradients are taken with respect to the codes only).
+        latent_dim: the code length.
+        images: target images ``(n, d)``.
+        steps, lr, seed: as in :func:`invert` (the start is ``sample_latent(n, latent_dim,
+            seed=seed)``, drawn from N(0, I)).
+
+    ``history`` holds the mean squared error before each step; :func:`tail_improvement`
+    says whether it has levelled off. Used in: chapter 3 (the inversion control).
+    """
+    X = metrics.check_vectors(images, "images")
+    if latent_dim < 1 or steps < 1 or not lr > 0:
+        raise ValueError(f"latent_dim and steps must be at least 1 and lr positive, got "
+                         f"latent_dim={latent_dim}, steps={steps}, lr={lr}")
+    target = torch.as_tensor(X, dtype=torch.float32)
+    z = torch.as_tensor(sample_latent(len(X), latent_dim, seed=seed)).requires_grad_(True)
+    made = decode(z)
+    if not isinstance(made, torch.Tensor) or tuple(made.shape) != tuple(target.shape):
+        raise ValueError(f"decode must return a tensor of the images' shape {tuple(target.shape)}, "
+                         f"got {getattr(made, 'shape', type(made).__name__)}")
+    optimiser = torch.optim.Adam([z], lr=lr)
+    history = []
+    with repro.one_thread():
+        for _ in range(steps):
+            loss = (decode(z) - target).pow(2).mean()
+            (z.grad,) = torch.autograd.grad(loss, [z])
+            optimiser.step()
+            history.append(loss.item())
+    with torch.no_grad():
+        made = decode(z)
+        mse = (made - target).pow(2).mean(dim=1)
+    return Inversion(z.detach().numpy(), made.numpy(), mse.numpy(), history)
+
+
+def tail_improvement(history, share: float = 0.1) -> float:
+    """Relative drop of a loss over the last ``share`` of its steps: ``(h[-m-1] − h[-1]) / h[-m-1]``.
+
+    Below 0.01 the search has levelled off (it improved by less than 1 % in its last tenth).
+    Used in: chapter 3.
+    """
+    h = np.asarray(history, dtype=np.float64).ravel()
+    if not 0 < share < 1:
+        raise ValueError(f"share must be in (0, 1), got {share}")
+    m = max(1, int(round(share * len(h))))
+    if len(h) < m + 1:
+        raise ValueError(f"history needs at least {m + 1} entries, got {len(h)}")
+    if h[-m - 1] == 0:  # nothing left to improve
+        return 0.0
+    return float((h[-m - 1] - h[-1]) / h[-m - 1])

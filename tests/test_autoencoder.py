@@ -152,3 +152,53 @@ def test_using_a_model_with_the_wrong_shapes(cache_folder):
         ae.decode(model, np.zeros((3, 5)))
     with pytest.raises(ValueError, match="steps must be at least 2"):
         ae.interpolate([0, 1], [1, 0], steps=1)
+
+
+def test_different_class_pairs_never_pair_a_class_with_itself():
+    y = np.array([0, 0, 1, 1, 2, 2, 2])
+    pairs = ae.different_class_pairs(y, 12, seed=0)
+    assert pairs.shape == (12, 2)
+    assert (y[pairs[:, 0]] != y[pairs[:, 1]]).all()
+    assert len({tuple(p) for p in pairs}) == 12  # no pair twice
+    assert np.array_equal(pairs, ae.different_class_pairs(y, 12, seed=0))
+
+
+def test_interpolation_paths_run_between_the_pair_in_both_spaces():
+    torch.manual_seed(0)
+    model = ae.MLPAutoencoder(64, ae.AutoencoderConfig(k=2, hidden=(16,)))
+    X = load_digits().X_test[:6]
+    pairs = np.array([[0, 1], [4, 2]])
+    paths = ae.interpolation_paths(model, X, pairs, steps=5)
+    pixel, latent = paths["pixel space"], paths["AE latent space"]
+    assert pixel.shape == latent.shape == (2, 5, 64)
+    assert np.allclose(pixel[1, 0], X[4]) and np.allclose(pixel[1, -1], X[2])
+    assert np.allclose(pixel[0, 2], (X[0] + X[1]) / 2, atol=1e-6)
+    codes = ae.encode(model, X)
+    assert np.allclose(latent[1, 0], ae.reconstruct(model, X[4:5])[0], atol=1e-6)
+    assert np.allclose(latent[0, 2], ae.decode(model, (codes[:1] + codes[1:2]) / 2)[0], atol=1e-6)
+
+
+def test_half_grey_share_counts_pixels_strictly_between_the_bounds():
+    images = np.array([[0.0, 0.2, 0.5, 0.8], [0.3, 0.4, 1.0, 0.79]])
+    assert np.allclose(ae.half_grey_share(images), [0.25, 0.75])
+    assert ae.half_grey_share(images[None]).shape == (1, 2)
+
+
+def test_class_changes_counts_switches_along_each_path():
+    labels = np.array([[2, 2, 7, 7], [2, 7, 2, 7], [3, 3, 3, 3]])
+    assert ae.class_changes(labels).tolist() == [1, 3, 0]
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: ae.different_class_pairs([1, 1, 1], 1), "n_pairs"),
+    (lambda: ae.different_class_pairs([0, 1], 3), "from 1 to 2"),
+    (lambda: ae.interpolation_paths(ae.MLPAutoencoder(64, ae.AutoencoderConfig(k=2)),
+                                    np.zeros((3, 64)), [[0, 3]]), "index rows"),
+    (lambda: ae.interpolation_paths(ae.MLPAutoencoder(64, ae.AutoencoderConfig(k=2)),
+                                    np.zeros((3, 64)), [0, 1]), r"shape \(n, 2\)"),
+    (lambda: ae.half_grey_share(np.zeros((2, 4)), low=0.9, high=0.1), "low < high"),
+    (lambda: ae.class_changes(np.zeros(5)), "n_paths"),
+])
+def test_bad_input_to_the_interpolation_study(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()

@@ -98,3 +98,82 @@ def test_generator_inputs_of_the_wrong_shape(trained):
         gan.invert(generator, np.zeros((2, 63)))
     with pytest.raises(ValueError, match="flatten"):
         gan.invert(generator, np.zeros((2, 8, 8)))
+
+
+def test_nearest_distances_are_those_of_the_closest_reference():
+    refs = np.array([[0.0, 0.0], [3.0, 4.0], [10.0, 0.0]])
+    queries = np.array([[0.0, 0.0], [3.0, 5.0], [7.0, 0.0]])
+    assert np.allclose(gan.nearest_distances(queries, refs), [0.0, 1.0, 3.0])
+
+
+def test_memorisation_check_flags_copies_of_training_images():
+    rng = np.random.default_rng(0)
+    X_train, X_heldout = rng.random((200, 16)), rng.random((100, 16))
+    copies = gan.memorisation_check(X_train[:50] + 1e-3, X_train, X_heldout)
+    assert copies.share_closer == 1.0 and copies.median_sample < 0.01
+    fresh = gan.memorisation_check(rng.random((300, 16)), X_train, X_heldout)
+    assert fresh.share_closer < 0.15  # new draws are as far as held-out ones (5 % expected)
+    assert abs(fresh.median_sample - fresh.median_heldout) < 0.1 * fresh.median_heldout
+    assert "5th percentile" in str(fresh)
+
+
+def test_pca_gaussian_sample_matches_the_fitted_mean_and_spread():
+    d = load_digits()
+    images = gan.pca_gaussian_sample(d.X_train, 8, 4000, seed=0)
+    assert images.shape == (4000, 64) and images.min() >= 0 and images.max() <= 1
+    assert np.abs(images.mean(0) - d.X_train.mean(0)).max() < 0.05
+    again = gan.pca_gaussian_sample(d.X_train, 8, 4000, seed=0)
+    assert np.array_equal(images, again)
+    # k = 1: every image lies on the first principal axis through the mean (before clipping)
+    line = gan.pca_gaussian_sample(np.array([[0.5, 0.5], [0.6, 0.6], [0.4, 0.4]]), 1, 50)
+    assert np.allclose(line[:, 0], line[:, 1])
+
+
+def test_invert_decoder_agrees_with_invert_and_leaves_the_decoder_alone(trained):
+    generator = trained[0].generator
+    images = gan.sample(generator, 6, seed=3)
+    before = [p.detach().clone() for p in generator.parameters()]
+    generator.eval()
+    found = gan.invert_decoder(generator, FAST.latent_dim, images, steps=80, seed=0)
+    reference = gan.invert(generator, images, steps=80, seed=0)
+    assert np.allclose(found.codes, reference.codes, atol=1e-5)
+    assert all(torch.equal(a, b) for a, b in zip(before, generator.parameters()))
+    assert all(p.grad is None for p in generator.parameters())
+
+
+def test_invert_decoder_recovers_the_code_of_an_injective_decoder():
+    torch.manual_seed(0)
+    weight = torch.randn(3, 12)
+    decode = lambda z: torch.sigmoid(z @ weight)  # noqa: E731  (injective: rank 3)
+    true = np.array([[0.5, -1.0, 0.3], [1.2, 0.4, -0.7]], dtype=np.float32)
+    images = decode(torch.as_tensor(true)).numpy()
+    found = gan.invert_decoder(decode, 3, images, steps=1500, lr=0.05, seed=1)
+    assert np.allclose(found.codes, true, atol=1e-2)
+    assert gan.tail_improvement(found.history) < 0.01
+
+
+def test_tail_improvement_measures_the_last_share_of_steps():
+    assert gan.tail_improvement([10.0] * 11 + [9.0] * 9 + [8.0]) == pytest.approx(1 / 9)
+    assert gan.tail_improvement(np.linspace(2, 1, 101)) == pytest.approx(0.1 / 1.1)
+    assert gan.tail_improvement([1.0, 1.0, 1.0]) == 0.0
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: gan.memorisation_check(np.zeros((3, 4)), np.zeros((5, 4)), np.zeros((2, 4)),
+                                    percentile=0), "percentile"),
+    (lambda: gan.memorisation_check(np.zeros((3, 4)), np.zeros((5, 3)), np.zeros((2, 4))), "expected 4"),
+    (lambda: gan.nearest_distances(np.zeros((3, 4)), np.zeros((5, 5))), "expected 4"),
+    (lambda: gan.pca_gaussian_sample(np.random.rand(10, 4), 5, 10), "k must"),
+    (lambda: gan.pca_gaussian_sample(np.random.rand(10, 4), 2, 0), "n must"),
+    (lambda: gan.invert_decoder(lambda z: z, 0, np.zeros((2, 3))), "latent_dim"),
+    (lambda: gan.invert_decoder(lambda z: z, 2, np.zeros((2, 3))), "images' shape"),
+    (lambda: gan.tail_improvement([1.0, 0.5], share=1.5), "share"),
+    (lambda: gan.tail_improvement([1.0]), "at least 2"),
+])
+def test_bad_input_to_the_controls(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_tail_improvement_of_a_loss_that_reached_zero_is_zero():
+    assert gan.tail_improvement([1.0, 0.0, 0.0, 0.0]) == 0.0
