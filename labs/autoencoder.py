@@ -25,6 +25,7 @@ import torch
 from torch import nn
 
 from labs import cache, metrics, repro
+from labs.data import check_unit_range
 
 ACTIVATIONS = {"elu": nn.ELU, "relu": nn.ReLU, "tanh": nn.Tanh}
 
@@ -218,11 +219,7 @@ def _split(data, *, unit_range: bool) -> tuple[np.ndarray, np.ndarray, tuple[int
     X_test = metrics.check_vectors(X_test, "X_test", dim=X_train.shape[1]).astype(np.float32)
     if unit_range:
         for name, X in (("X_train", X_train), ("X_test", X_test)):
-            if X.min() < 0 or X.max() > 1:
-                raise ValueError(
-                    f"{name} has values in [{X.min():.3g}, {X.max():.3g}] but a sigmoid output "
-                    "needs data in [0, 1]: rescale it (digits: divide by 16) or use output='linear'"
-                )
+            check_unit_range(X, name, needed_by="a sigmoid output", alternative="use output='linear'")
     return X_train, X_test, tuple(shape) if shape is not None else None
 
 

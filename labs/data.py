@@ -191,6 +191,21 @@ def load_digits(test_size: float = 0.25, seed: int = 0) -> DigitsSplit:
     return DigitsSplit(X_train, X_test, y_train, y_test)
 
 
+def check_unit_range(X, name: str, *, needed_by: str, alternative: str | None = None) -> None:
+    """Refuse pixels outside [0, 1], above all raw ``sklearn.datasets.load_digits`` (0 to 16).
+
+    A model trained on :func:`load_digits`'s [0, 1] pixels still runs on 0-16 ones, only worse,
+    so without this check the mistake shows up as a lower score, not as an error.
+    """
+    low, high = float(X.min()), float(X.max())
+    if low < 0 or high > 1:
+        other = f" or {alternative}" if alternative else ""
+        raise ValueError(
+            f"{name} has values in [{low:.3g}, {high:.3g}] but {needed_by} needs data in [0, 1]: "
+            f"rescale it (digits: divide by 16){other}"
+        )
+
+
 def load_graph(name: str):
     """A networkx graph: ``"karate"`` (node attribute ``club``) or ``"les_miserables"``."""
     if name not in GRAPHS:

@@ -58,6 +58,18 @@ def check_graph(graph) -> None:
         )
     if graph.is_directed():
         raise ValueError("node2vec here takes undirected graphs; pass graph.to_undirected()")
+    # Walks and vectors name nodes by str(node), so 1 and "1" would silently share one vector.
+    by_name: dict[str, list] = {}
+    for node in graph.nodes:
+        by_name.setdefault(str(node), []).append(node)
+    clashes = [nodes for nodes in by_name.values() if len(nodes) > 1]
+    if clashes:
+        raise ValueError(
+            f"nodes {clashes[0]!r} have the same name {str(clashes[0][0])!r} ({len(clashes)} such "
+            "group(s)): node2vec names nodes by str(node), so they would share one vector; "
+            "relabel them first, e.g. graph = networkx.relabel_nodes(graph, {'1': 'one'}) or "
+            "networkx.convert_node_labels_to_integers(graph)"
+        )
 
 
 def walk_step(graph, previous, current, p: float, q: float, rng: np.random.Generator):

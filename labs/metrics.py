@@ -37,14 +37,38 @@ def check_vectors(X, name: str = "X", *, dim: int | None = None) -> np.ndarray:
     if not np.issubdtype(X.dtype, np.number):
         raise ValueError(f"{name} has dtype {X.dtype}; expected numbers")
     X = X.astype(np.float64 if X.dtype == np.float64 else np.float32, copy=False)
-    if not np.isfinite(X).all():
-        bad = int((~np.isfinite(X)).any(axis=1).sum())
-        raise ValueError(
-            f"{name} contains NaN or infinite values in {bad} row(s); drop or impute them first"
-        )
+    check_finite_rows(X, name)
     if dim is not None and X.shape[1] != dim:
         raise ValueError(f"{name} has {X.shape[1]} features per example; expected {dim}")
     return X
+
+
+def check_finite_rows(X, name: str = "X", *, labels=None,
+                      fix: str = "drop or impute them first") -> None:
+    """Raise ``ValueError`` if a row of the 2-D array or tensor ``X`` holds NaN or infinity.
+
+    The message counts the bad rows and names the first: ``labels[row]`` when ``labels`` (one
+    per row, e.g. the words of word vectors) is given, else its row number; ``fix`` ends it.
+    """
+    finite = np.isfinite(X.detach().cpu().numpy() if hasattr(X, "detach") else np.asarray(X))
+    bad = ~finite.all(axis=1)
+    if bad.any():
+        first = int(np.argmax(bad))
+        where = f"the first is {labels[first]!r}" if labels is not None else f"the first is row {first}"
+        raise ValueError(
+            f"{name} contains NaN or infinite values in {int(bad.sum())} row(s) ({where}); {fix}"
+        )
+
+
+def check_k(k, n: int, what: str) -> int:
+    """Return ``k`` as an int after checking ``1 <= k <= n``; ``what`` says what ``n`` counts.
+
+    One check for every "the k nearest / k components" argument, so that a negative, zero or
+    too large ``k`` gets the same message everywhere instead of a bare torch or NumPy error.
+    """
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= n:
+        raise ValueError(f"k must be between 1 and {n} ({what}), got {k!r}")
+    return int(k)
 
 
 def check_labels(y, n: int, name: str = "y") -> np.ndarray:
@@ -223,16 +247,14 @@ def pca_reconstruction(X_train, X_test, k: int, *, seed: int = 0) -> PCAReconstr
 
     X_train = check_vectors(X_train, "X_train")
     X_test = check_vectors(X_test, "X_test", dim=X_train.shape[1])
-    limit = min(X_train.shape)
-    if not isinstance(k, (int, np.integer)) or not 1 <= k <= limit:
-        raise ValueError(f"k must be an integer from 1 to {limit} (min of n_train and d), got {k!r}")
+    k = check_k(k, min(X_train.shape), "the smaller of n_train and d")
     with repro.one_thread():
-        pca = PCA(n_components=int(k), random_state=seed).fit(X_train)
+        pca = PCA(n_components=k, random_state=seed).fit(X_train)
         codes_test = pca.transform(X_test)
         reconstruction = pca.inverse_transform(codes_test)
         codes_train = pca.transform(X_train)
     return PCAReconstruction(
-        k=int(k),
+        k=k,
         codes_train=codes_train,
         codes_test=codes_test,
         reconstruction=reconstruction,

@@ -30,6 +30,7 @@ import torch
 from torch import nn
 
 from labs import cache, data, repro
+from labs.metrics import check_k
 
 ML100K_URL = "https://files.grouplens.org/datasets/movielens/ml-100k.zip"
 # SHA-256 and size of ml-100k.zip as published by GroupLens (also recorded by TensorFlow
@@ -491,6 +492,7 @@ def nearest_items(vectors, item: int, k: int = 5) -> np.ndarray:
     vectors = np.asarray(vectors, float)
     if not 0 <= item < len(vectors):
         raise ValueError(f"unknown item id {item}: there are items 0 to {len(vectors) - 1}")
+    k = check_k(k, len(vectors) - 1, f"the other items: {len(vectors)} less the item itself")
     unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
     similarity = unit @ unit[item]
     similarity[item] = -np.inf

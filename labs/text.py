@@ -20,6 +20,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import os
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -31,7 +32,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from labs import cache, data, repro
+from labs import cache, data, metrics, repro
 
 MAX_SENTENCE = 10_000  # gensim silently truncates longer sentences; we cut them into pieces
 MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
@@ -129,12 +130,22 @@ class _Pieces:
                 yield tokens[start : start + self.size]
 
 
+def _too_rare(counts: Counter, min_count: int) -> ValueError:
+    """The error for a corpus none of whose words reaches ``min_count`` (GloVe and Word2Vec)."""
+    (word, top), = counts.most_common(1)
+    return ValueError(
+        f"no word occurs {min_count} times or more in the corpus (min_count={min_count}): it "
+        f"has {sum(counts.values()):,} tokens and its most frequent word, {word!r}, occurs "
+        f"{top:,} time(s); lower min_count to {top} or less, or train on a larger corpus"
+    )
+
+
 def build_vocabulary(corpus, min_count: int = 5) -> list[str]:
     """Words seen at least ``min_count`` times, most frequent first (ties alphabetically)."""
     counts = Counter(token for tokens in corpus for token in tokens)
     kept = [(word, n) for word, n in counts.items() if n >= min_count]
     if not kept:
-        raise ValueError(f"no word occurs {min_count} times or more; lower min_count or add text")
+        raise _too_rare(counts, min_count)
     return [word for word, _ in sorted(kept, key=lambda item: (-item[1], item[0]))]
 
 
@@ -177,6 +188,12 @@ class WordVectors:
         if len(index) != len(words):
             repeated = [w for w, n in Counter(words).items() if n > 1][:5]
             raise ValueError(f"words must be unique; repeated: {repeated}")
+        # A NaN row would make every similarity with it NaN, and nearest() would rank it anywhere.
+        metrics.check_finite_rows(
+            vectors, "vectors", labels=words,
+            fix="drop those words (keep the others with .restrict) or retrain: non-finite "
+                "vectors usually mean training diverged (lower the learning rate)",
+        )
         object.__setattr__(self, "words", words)
         object.__setattr__(self, "vectors", vectors)
         object.__setattr__(self, "_index", index)
@@ -220,14 +237,15 @@ class WordVectors:
     def nearest(self, query, k: int = 5, exclude: Iterable[str] = ()) -> list[tuple[str, float]]:
         """The ``k`` words most cosine-similar to ``query`` (a word or a vector), with their scores.
 
-        A query word is left out of its own neighbours; ``exclude`` leaves out more.
+        A query word is left out of its own neighbours; ``exclude`` leaves out more. ``k`` is from
+        1 to the vocabulary size; when the left-out words leave fewer, all the others are returned.
         """
+        k = metrics.check_k(k, len(self), f"the number of words of {self.name}")
         unwanted = {query} if isinstance(query, str) else set()
-        unwanted |= set(exclude)
+        unwanted = {word for word in unwanted | set(exclude) if word in self._index}
         scores = self._unit @ F.normalize(self._query(query), dim=0)
         for word in unwanted:
-            if word in self._index:
-                scores[self._index[word]] = -float("inf")
+            scores[self._index[word]] = -float("inf")
         top = torch.topk(scores, min(k, len(self) - len(unwanted)))
         return [(self.words[i], round(float(s), 6)) for s, i in zip(top.values, top.indices)]
 
@@ -419,6 +437,8 @@ def train_word2vec(corpus, config: Word2VecConfig = Word2VecConfig(), seed: int 
                          min_count=config.min_count, sg=int(config.sg), negative=config.negative,
                          sample=config.sample, alpha=config.alpha, workers=1, seed=seed)
         model.build_vocab(pieces)
+        if not model.wv.index_to_key:  # else gensim's train() says only "build vocabulary first"
+            raise _too_rare(Counter(token for tokens in pieces for token in tokens), config.min_count)
         start = time.perf_counter()
         model.train(pieces, total_examples=model.corpus_count, epochs=config.epochs)
         seconds = time.perf_counter() - start
@@ -688,6 +708,18 @@ class TransformerEncoder:
         return self.token_embedding.weight.detach()[ids].mean(0)
 
 
+def _looks_like_path(source: str | Path) -> bool:
+    """Whether ``source`` names a local folder rather than a Hugging Face model name.
+
+    Hugging Face names are ``name`` or ``owner/name``, so one ``/`` alone is not a path unless
+    its first part is a folder here; ``./``, ``~``, ``/``, a backslash or two ``/`` are.
+    """
+    if isinstance(source, os.PathLike):
+        return True
+    return (source.startswith((".", "~", "/")) or "\\" in source or source.count("/") > 1
+            or ("/" in source and Path(source.split("/")[0]).is_dir()))
+
+
 def load_transformer(source: str | Path | None = None, *, sha256: str | None = None,
                      device: str = "auto") -> TransformerEncoder:
     """Load a pretrained Transformer encoder and its tokenizer, offline by default.
@@ -700,6 +732,17 @@ def load_transformer(source: str | Path | None = None, *, sha256: str | None = N
         sha256: the expected SHA-256 of ``model.safetensors`` for a local folder (checked when given).
         device: ``"auto"``, ``"cpu"`` or ``"cuda"``.
     """
+    if source is not None and _looks_like_path(source):
+        given, source = source, Path(source).expanduser()
+        if not source.is_dir():
+            # transformers would read the path as a model name and say "Repo id must be ...".
+            raise FileNotFoundError(
+                f"no model folder at {str(given)!r} ({source.absolute()}): a local model must be a folder holding the "
+                "model's config.json, its weights as model.safetensors and its tokenizer files "
+                "(as model.save_pretrained(folder) and tokenizer.save_pretrained(folder) write "
+                "them); check the path, or pass a Hugging Face model name such as "
+                "'bert-base-uncased' to download one"
+            )
     data.require("transformers")
     import transformers
     from transformers import AutoModel, AutoTokenizer
@@ -874,8 +917,7 @@ def _as_matrix(vectors, name: str) -> torch.Tensor:
         matrix = matrix[None, :]
     if matrix.ndim != 2 or matrix.shape[0] == 0:
         raise ValueError(f"{name} must be a non-empty (n, dim) array of vectors, got shape {tuple(matrix.shape)}")
-    if not torch.isfinite(matrix).all():
-        raise ValueError(f"{name} contains NaN or infinite values")
+    metrics.check_finite_rows(matrix, name)
     zero = (matrix.norm(dim=1) == 0).nonzero().flatten().tolist()
     if zero:
         raise ValueError(
@@ -924,8 +966,7 @@ def semantic_search(queries, documents, k: int = 3) -> list[list[SearchHit]]:
     Used in: chapter 5.1.
     """
     scores = cosine_similarities(queries, documents)
-    if not isinstance(k, (int, np.integer)) or not 1 <= k <= scores.shape[1]:
-        raise ValueError(f"k must be an integer from 1 to {scores.shape[1]} (the number of documents), got {k!r}")
+    k = metrics.check_k(k, scores.shape[1], "the number of documents")
     order = torch.sort(scores, dim=1, descending=True, stable=True).indices[:, :k]
     return [[SearchHit(int(i), round(float(row[i]), 6)) for i in ids] for row, ids in zip(scores, order)]
 

@@ -28,9 +28,10 @@ import torch
 from torch import nn
 
 from labs import cache, repro
+from labs.metrics import check_k
 from labs.metrics import effective_dimension, matrix_rank  # noqa: F401  (re-exported for chapter 5.2)
 from labs.activations import capture_activations
-from labs.data import DigitsSplit, load_digits
+from labs.data import DigitsSplit, check_unit_range, load_digits
 
 IMAGE_SIDE = 8
 N_PIXELS = IMAGE_SIDE * IMAGE_SIDE
@@ -246,6 +247,7 @@ def classify(model: nn.Module, images) -> torch.Tensor:
     in the mode it was in. Used in: chapter 3 (judging generated digits) and chapter 5.2.
     """
     batch = as_image_batch(images)
+    check_unit_range(batch, "images", needed_by="the digit classifier (trained on load_digits' pixels)")
     was_training = model.training
     model.eval()
     try:
@@ -282,8 +284,7 @@ def neighbour_table(features, k: int = 5) -> np.ndarray:
     """For every row of ``features`` ``(n, ...)``, the indices of its ``k`` most cosine-similar
     other rows, most similar first: an ``(n, k)`` array."""
     X = torch.as_tensor(np.asarray(features), dtype=torch.float64).flatten(start_dim=1)
-    if not 1 <= k < len(X):
-        raise ValueError(f"need more than k={k} vectors (and k >= 1), got {len(X)}")
+    k = check_k(k, len(X) - 1, f"the other vectors: {len(X)} less the one itself")
     with repro.one_thread():
         unit = torch.nn.functional.normalize(X, dim=1)
         similarity = unit @ unit.T
@@ -295,6 +296,7 @@ def nearest_neighbours(features, query: int, k: int = 5) -> np.ndarray:
     """Indices of the ``k`` rows most cosine-similar to ``features[query]``, itself excluded."""
     if not 0 <= query < len(features):
         raise ValueError(f"query {query} is not a row of features (0 to {len(features) - 1})")
+    k = check_k(k, len(features) - 1, f"the other rows: {len(features)} less the query")
     X = torch.as_tensor(np.asarray(features), dtype=torch.float64).flatten(start_dim=1)
     unit = torch.nn.functional.normalize(X, dim=1)
     similarity = unit @ unit[query]
