@@ -108,7 +108,7 @@ def test_semantic_search_ranks_by_cosine_and_breaks_ties_by_index():
     assert [h.index for h in hits[0]] == [0, 2, 3]  # 0 and 2 tie (same direction): lower index first
     assert hits[0][0].score == pytest.approx(hits[0][1].score) and hits[0][0].score > hits[0][2].score
     assert [h.index for h in hits[1]] == [1, 3, 0]
-    with pytest.raises(ValueError, match="k must be an integer from 1 to 4"):
+    with pytest.raises(ValueError, match=r"k must be between 1 and 4 \(the number of documents\), got 5"):
         text.semantic_search(torch.ones(1, 2), documents, k=5)
 
 

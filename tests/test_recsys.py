@@ -165,6 +165,13 @@ def test_singular_value_shares_and_nearest_items():
         recsys.nearest_items(vectors, 3)
 
 
+@pytest.mark.parametrize("k", [-1, 0, 3])
+def test_nearest_items_refuses_k_outside_the_other_items(k):
+    vectors = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0]])
+    with pytest.raises(ValueError, match=rf"k must be between 1 and 2 \(the other items: 3 less the item itself\), got {k}"):
+        recsys.nearest_items(vectors, 0, k=k)
+
+
 # ---- MovieLens format -------------------------------------------------------------------------
 
 def test_read_movielens_sample_maps_raw_ids_to_indices():

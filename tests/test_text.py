@@ -2,6 +2,7 @@
 
 import itertools
 import random
+import re
 import shutil
 
 import numpy as np
@@ -84,6 +85,24 @@ def test_word_vectors_refuse_bad_shapes_and_repeats():
         text.WordVectors(["a", "b"], torch.zeros(3, 4))
     with pytest.raises(ValueError, match="unique.*'a'"):
         text.WordVectors(["a", "a"], torch.zeros(2, 4))
+
+
+def test_word_vectors_refuse_nan_and_infinity_naming_the_first_word():
+    vectors = torch.tensor([[1.0, 0.0], [float("nan"), 1.0], [float("inf"), 0.0]])
+    with pytest.raises(ValueError, match=r"NaN or infinite values in 2 row\(s\) \(the first is 'b'\); "
+                                         r"drop those words .*restrict.* or retrain"):
+        text.WordVectors(["a", "b", "c"], vectors)
+
+
+@pytest.mark.parametrize("k", [-1, 0, 6])
+def test_nearest_refuses_k_outside_the_vocabulary(k):
+    with pytest.raises(ValueError, match=rf"k must be between 1 and 5 \(the number of words of toy\), got {k}"):
+        toy_vectors().nearest("king", k=k)
+
+
+def test_nearest_returns_every_other_word_when_fewer_than_k_are_left():
+    assert [w for w, _ in toy_vectors().nearest("king", k=5, exclude=["man", "not-a-word"])] == [
+        "queen", "woman", "apple"]
 
 
 # --- evaluation agrees with gensim's ---------------------------------------------------------
@@ -175,6 +194,15 @@ def test_vocabulary_is_sorted_by_count_then_word():
     assert text.build_vocabulary([["b", "a", "b", "c", "a", "d"]], min_count=2) == ["a", "b"]
     with pytest.raises(ValueError, match="lower min_count"):
         text.build_vocabulary([["a"]], min_count=2)
+
+
+@pytest.mark.parametrize("train", [text.train_word2vec, text.train_glove])
+def test_a_corpus_without_frequent_words_names_the_counts_and_the_fix(cache_folder, train):
+    corpus = [["rare", "words", "rare"], ["only"]]
+    with pytest.raises(ValueError, match=r"no word occurs 5 times or more in the corpus \(min_count=5\): "
+                                         r"it has 4 tokens and its most frequent word, 'rare', occurs 2 "
+                                         r"time\(s\); lower min_count to 2 or less, or train on a larger corpus"):
+        train(corpus, use_cache=False)
 
 
 # --- Word2Vec ---------------------------------------------------------------------------------
@@ -322,6 +350,20 @@ def test_a_tampered_model_folder_is_refused(tmp_path):
     (folder / "model.safetensors").write_bytes(bytes(weights))
     with pytest.raises(text.ModelIntegrityError, match="corrupt or was changed.*force-reinstall"):
         text.load_transformer(folder, sha256=text.MINILM_SHA256)
+
+
+@pytest.mark.parametrize("source", ["./no/such/model", "~/no-such-model-folder", "a/b/c", "models\\minilm"])
+def test_a_missing_local_model_folder_says_what_belongs_there(tmp_path, source):
+    with pytest.raises(FileNotFoundError, match=rf"no model folder at {re.escape(repr(source))}.*"
+                                                r"config\.json.*model\.safetensors.*Hugging Face model name"):
+        text.load_transformer(source)
+    with pytest.raises(FileNotFoundError, match="no model folder at"):
+        text.load_transformer(tmp_path / "missing")
+
+
+def test_hugging_face_names_are_not_taken_for_paths():
+    assert not text._looks_like_path("roberta-base")
+    assert not text._looks_like_path("sentence-transformers/all-MiniLM-L6-v2")
 
 
 def test_a_local_folder_with_the_right_hash_loads(tmp_path):

@@ -62,6 +62,8 @@ def test_classify_leaves_the_training_mode_alone(fast_cnn, digits):
     (np.zeros((3, 3, 8, 8)), r"\(n, 1, 8, 8\)"),
     (np.zeros((0, 64)), "images is empty"),
     (np.full((2, 64), np.nan), "NaN or infinite"),
+    (np.full((2, 64), 16.0), r"images has values in \[16, 16\] but the digit classifier .* needs data "
+                             r"in \[0, 1\]: rescale it \(digits: divide by 16\)"),
 ])
 def test_classify_rejects_bad_images(fast_cnn, images, message):
     with pytest.raises(ValueError, match=message):
@@ -103,10 +105,17 @@ def test_retrieval_precision_and_nearest_neighbours_on_a_toy_set():
     assert vision.retrieval_precision(features, labels, k=2) == pytest.approx((0.5 * 2 + 1.0 * 3) / 5)
     assert list(vision.nearest_neighbours(features, 0, k=1)) == [1]
     assert vision.neighbour_table(features, k=2).tolist()[0] == [1, 4]
-    with pytest.raises(ValueError, match="more than k=5"):
+    with pytest.raises(ValueError, match=r"k must be between 1 and 4 \(the other vectors: 5 less the one itself\)"):
         vision.retrieval_precision(features, labels, k=5)
     with pytest.raises(ValueError, match="query 7"):
         vision.nearest_neighbours(features, 7)
+
+
+@pytest.mark.parametrize("k", [-1, 0, 5])
+def test_nearest_neighbours_refuses_k_outside_the_other_rows(k):
+    features = np.eye(5)
+    with pytest.raises(ValueError, match=rf"k must be between 1 and 4 \(the other rows: 5 less the query\), got {k}"):
+        vision.nearest_neighbours(features, 0, k=k)
 
 
 def test_patchify_cuts_row_by_row_and_keeps_every_pixel():
