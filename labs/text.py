@@ -132,6 +132,8 @@ class _Pieces:
 
 def _too_rare(counts: Counter, min_count: int) -> ValueError:
     """The error for a corpus none of whose words reaches ``min_count`` (GloVe and Word2Vec)."""
+    if not counts:
+        return ValueError("the corpus holds no tokens (every document is empty): pass documents with words")
     (word, top), = counts.most_common(1)
     return ValueError(
         f"no word occurs {min_count} times or more in the corpus (min_count={min_count}): it "
@@ -737,8 +739,9 @@ def load_transformer(source: str | Path | None = None, *, sha256: str | None = N
         if not source.is_dir():
             # transformers would read the path as a model name and say "Repo id must be ...".
             raise FileNotFoundError(
-                f"no model folder at {str(given)!r} ({source.absolute()}): a local model must be a folder holding the "
-                "model's config.json, its weights as model.safetensors and its tokenizer files "
+                f"no model folder at {str(given)!r} ({source.absolute()}): a local model must be "
+                "a folder holding the model's config.json, its weights as model.safetensors and "
+                "its tokenizer files "
                 "(as model.save_pretrained(folder) and tokenizer.save_pretrained(folder) write "
                 "them); check the path, or pass a Hugging Face model name such as "
                 "'bert-base-uncased' to download one"

@@ -194,6 +194,8 @@ def test_vocabulary_is_sorted_by_count_then_word():
     assert text.build_vocabulary([["b", "a", "b", "c", "a", "d"]], min_count=2) == ["a", "b"]
     with pytest.raises(ValueError, match="lower min_count"):
         text.build_vocabulary([["a"]], min_count=2)
+    with pytest.raises(ValueError, match="holds no tokens"):
+        text.build_vocabulary([[], []], min_count=1)
 
 
 @pytest.mark.parametrize("train", [text.train_word2vec, text.train_glove])
