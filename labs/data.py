@@ -206,6 +206,31 @@ def check_unit_range(X, name: str, *, needed_by: str, alternative: str | None = 
         )
 
 
+def as_split(data, *, unit_range: bool) -> tuple[np.ndarray, np.ndarray, tuple[int, int] | None]:
+    """``(X_train, X_test, image_shape)`` from a DigitsSplit-like object or a pair, checked.
+
+    ``unit_range=True`` also refuses values outside [0, 1] (what a sigmoid output can rebuild).
+    Used in: chapters 3 and 4 (through ``autoencoder`` and ``gan``).
+    """
+    from labs import metrics
+
+    if isinstance(data, (tuple, list)) and len(data) == 2:
+        X_train, X_test, shape = data[0], data[1], None
+    elif hasattr(data, "X_train") and hasattr(data, "X_test"):
+        X_train, X_test, shape = data.X_train, data.X_test, getattr(data, "image_shape", None)
+    else:
+        raise TypeError(
+            "data must be a labs.data.DigitsSplit (or any object with X_train and X_test) "
+            f"or a (X_train, X_test) pair, got {type(data).__name__}"
+        )
+    X_train = metrics.check_vectors(X_train, "X_train").astype(np.float32)
+    X_test = metrics.check_vectors(X_test, "X_test", dim=X_train.shape[1]).astype(np.float32)
+    if unit_range:
+        for name, X in (("X_train", X_train), ("X_test", X_test)):
+            check_unit_range(X, name, needed_by="a sigmoid output", alternative="use output='linear'")
+    return X_train, X_test, tuple(shape) if shape is not None else None
+
+
 def load_graph(name: str):
     """A networkx graph: ``"karate"`` (node attribute ``club``) or ``"les_miserables"``."""
     if name not in GRAPHS:

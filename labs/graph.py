@@ -12,7 +12,7 @@ keeps them near where they came from (like breadth-first search).
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -36,9 +36,7 @@ class Node2VecConfig:
     negative: int = 5
 
     def __post_init__(self):
-        for name in ("dimensions", "walk_length", "walks_per_node", "window", "epochs"):
-            if getattr(self, name) <= 0:
-                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+        repro.check_positive(self, "dimensions", "walk_length", "walks_per_node", "window", "epochs")
         if self.p <= 0 or self.q <= 0:
             raise ValueError(f"p and q must be positive, got p={self.p}, q={self.q}")
 
@@ -119,14 +117,20 @@ class NodeVectors:
     vectors: WordVectors  # keys are str(node)
     seconds: float
     from_cache: bool
+    config: Node2VecConfig = Node2VecConfig()
 
     def matrix(self) -> torch.Tensor:
         """``(n_nodes, dimensions)`` tensor, row ``k`` for ``nodes[k]``."""
         return self.vectors.vectors[[self.vectors.index(str(node)) for node in self.nodes]]
 
 
-def train_node2vec(graph, config: Node2VecConfig = Node2VecConfig(), seed: int = 0) -> NodeVectors:
-    """node2vec: :func:`random_walks`, then skip-gram Word2Vec on them (one worker); cached."""
+def train_node2vec(graph, config: Node2VecConfig | None = None, *, seed: int = 0,
+                   device: str = "auto") -> NodeVectors:
+    """node2vec: :func:`random_walks`, then skip-gram Word2Vec on them (one worker); cached.
+
+    ``device`` is accepted for the course's one calling convention; gensim trains on the CPU.
+    """
+    config = config or Node2VecConfig()
     check_graph(graph)
     from gensim.models import Word2Vec
 
@@ -138,9 +142,9 @@ def train_node2vec(graph, config: Node2VecConfig = Node2VecConfig(), seed: int =
         return {"words": list(model.wv.index_to_key), "vectors": torch.from_numpy(model.wv.vectors.copy()),
                 "seconds": time.perf_counter() - start}
 
-    entry = cache.cached("node2vec", {**asdict(config), "seed": seed}, build, data=graph_fingerprint(graph))
+    entry = cache.train_or_load("node2vec", config, build, seed=seed, data=graph_fingerprint(graph))
     vectors = WordVectors(entry.payload["words"], entry.payload["vectors"], "node2vec")
-    return NodeVectors(list(graph.nodes), vectors, entry.payload["seconds"], entry.from_cache)
+    return NodeVectors(list(graph.nodes), vectors, entry.payload["seconds"], entry.from_cache, config)
 
 
 def node_labels(graph, attribute: str) -> np.ndarray:

@@ -48,6 +48,14 @@ def set_seed(seed: int) -> None:
     torch.manual_seed(seed)  # also seeds every CUDA device
 
 
+def check_positive(config, *names: str) -> None:
+    """Refuse a config whose fields ``names`` are not positive: "window must be positive, got 0"."""
+    for name in names:
+        value = getattr(config, name)
+        if not value > 0:
+            raise ValueError(f"{name} must be positive, got {value}")
+
+
 def thread_count() -> int:
     """Threads the course uses for torch: ``LABS_THREADS`` or 2, never more than the machine has."""
     raw = os.environ.get("LABS_THREADS", str(DEFAULT_THREADS))

@@ -26,7 +26,7 @@ rank) are reported in ``notes``, not hidden in the verdict.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
@@ -193,7 +193,7 @@ def _extract(source, inputs, layer) -> _Found:
         source = source.model  # AutoencoderResult, CNNResult, ViTResult, EmbeddingResult
     if hasattr(source, "words") and hasattr(source, "vectors"):  # labs.text.WordVectors
         return _table(source.vectors, len(source.words), "words", getattr(source, "name", "word vectors"))
-    if hasattr(source, "token_vectors") and hasattr(source, "cls"):  # labs.text.Encoding
+    if hasattr(source, "token_vectors") and hasattr(source, "cls"):  # labs.transformer.Encoding
         if layer not in ("cls", "mean"):
             raise TaxonomyError("a sentence encoding holds two kinds of vector: pass layer='cls' or layer='mean'")
         tokens = np.array([len(t) for t in source.token_vectors])
@@ -296,7 +296,7 @@ def classify(
         source: a trained model or its vectors: ``nn.Embedding``; ``labs.text.WordVectors`` or a
             training result holding them; ``labs.graph.NodeVectors``; a course autoencoder or VAE
             (or its result) with ``inputs``; any ``nn.Module`` with ``inputs`` (its output) or
-            with ``layer`` and ``inputs`` (that layer's output); a ``labs.text.Encoding`` with
+            with ``layer`` and ``inputs`` (that layer's output); a ``labs.transformer.Encoding`` with
             ``layer="cls"`` or ``"mean"``; an object with a table attribute named by ``layer``
             (e.g. ``MFResult``, ``layer="item_factors"``); or vectors, ``(n, d)`` or a list of
             equal-length vectors, with ``input_dim``.
@@ -534,6 +534,11 @@ class CategoryConfig:
     steps: int = 400
     lr: float = 0.05
 
+    def __post_init__(self):
+        if not isinstance(self.dim, int):
+            raise ValueError(f"dim must be a positive integer, got {self.dim!r}")
+        repro.check_positive(self, "dim", "steps", "lr")
+
 
 class CategoryDecoder(nn.Module):
     """Class id → embedding vector (``dim`` numbers) → 64 pixel values. ``forward(ids) -> (n, 64)``."""
@@ -547,7 +552,7 @@ class CategoryDecoder(nn.Module):
         return self.head(self.embedding(ids))
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class CategoryResult:
     """What :func:`train_category_embedding` returns; MSEs are per pixel on the digits' sets."""
 
@@ -556,6 +561,7 @@ class CategoryResult:
     test_mse: float
     history: list[float]
     config: CategoryConfig = field(default_factory=CategoryConfig)
+    from_cache: bool = False
 
 
 def class_means_mse(data) -> tuple[float, float]:
@@ -585,33 +591,34 @@ def _train_category(config: CategoryConfig, data, seed: int) -> dict:
         with torch.no_grad():
             test = float((model(torch.as_tensor(data.y_test)) - torch.as_tensor(data.X_test)).pow(2).mean())
             train = float((model(ids) - X).pow(2).mean())
-    return {"state": {k: v.detach().clone() for k, v in model.state_dict().items()},
-            "history": history, "train_mse": train, "test_mse": test}
+    return {"state": cache.state_of(model), "history": history, "train_mse": train, "test_mse": test}
 
 
-def train_category_embedding(config: CategoryConfig | None = None, data=None, *, seed: int = 0) -> CategoryResult:
+def train_category_embedding(data=None, config: CategoryConfig | None = None, *, seed: int = 0,
+                             device: str = "auto") -> CategoryResult:
     """Train :class:`CategoryDecoder` on the digits (class id → image), cached; CPU, one thread.
 
     Args:
-        config: embedding size and training settings (:class:`CategoryConfig`).
         data: a ``labs.data.DigitsSplit`` (default ``load_digits()``).
+        config: embedding size and training settings (:class:`CategoryConfig`).
         seed: seeds the initial weights.
+        device: accepted for the course's one calling convention; this small model trains on
+            the CPU (full-batch, one thread).
 
     Used in: chapter 4.
     """
     from labs.data import load_digits
 
     config = config or CategoryConfig()
-    if not isinstance(config.dim, int) or config.dim < 1 or config.steps < 1 or not config.lr > 0:
-        raise ValueError(f"dim and steps must be positive integers and lr positive, got {config}")
     data = data if data is not None else load_digits()
-    entry = cache.cached("category-embedding", {**asdict(config), "seed": seed}, lambda: _train_category(config, data, seed),
-                         data=cache.fingerprint(data.X_train, data.y_train, data.X_test, data.y_test))
-    model = CategoryDecoder(10, config.dim, data.X_train.shape[1])
-    model.load_state_dict(entry.payload["state"])
-    model.eval()
+    entry = cache.train_or_load(
+        "category-embedding", config, lambda: _train_category(config, data, seed), seed=seed,
+        data=cache.fingerprint(data.X_train, data.y_train, data.X_test, data.y_test),
+        models={"state": lambda: CategoryDecoder(10, config.dim, data.X_train.shape[1])},
+    )
     p = entry.payload
-    return CategoryResult(model, float(p["train_mse"]), float(p["test_mse"]), [float(v) for v in p["history"]], config)
+    return CategoryResult(entry.models["state"], float(p["train_mse"]), float(p["test_mse"]),
+                          cache.floats(p["history"]), config, entry.from_cache)
 
 
 # Chapter 4's two autoencoders, named once so that chapters 4 and 6 and their solutions train (and

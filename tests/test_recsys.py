@@ -154,22 +154,11 @@ def test_canonical_correlations_ignore_rotation_and_scale():
         recsys.canonical_correlations(X, X[:10])
 
 
-def test_singular_value_shares_and_nearest_items():
+def test_singular_value_shares():
     rng = np.random.default_rng(0)
     table = rng.normal(size=(100, 2)) @ rng.normal(size=(2, 16))
     shares = recsys.singular_value_shares(table)
     assert shares[:2].sum() == pytest.approx(1.0) and len(shares) == 16
-    vectors = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0]])
-    assert recsys.nearest_items(vectors, 0, k=2).tolist() == [1, 2]
-    with pytest.raises(ValueError, match="unknown item id 3"):
-        recsys.nearest_items(vectors, 3)
-
-
-@pytest.mark.parametrize("k", [-1, 0, 3])
-def test_nearest_items_refuses_k_outside_the_other_items(k):
-    vectors = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0]])
-    with pytest.raises(ValueError, match=rf"k must be between 1 and 2 \(the other items: 3 less the item itself\), got {k}"):
-        recsys.nearest_items(vectors, 0, k=k)
 
 
 # ---- MovieLens format -------------------------------------------------------------------------

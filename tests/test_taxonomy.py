@@ -164,17 +164,18 @@ def test_a_category_table_wider_than_its_one_hot_code_reaches_only_the_one_hot_o
 
     digits = load_digits()
     best_train, best_test = taxonomy.class_means_mse(digits)
-    wide = taxonomy.train_category_embedding(taxonomy.CategoryConfig(dim=16), digits)
-    narrow = taxonomy.train_category_embedding(taxonomy.CategoryConfig(dim=2), digits)
+    wide = taxonomy.train_category_embedding(digits, taxonomy.CategoryConfig(dim=16))
+    narrow = taxonomy.train_category_embedding(digits, taxonomy.CategoryConfig(dim=2))
     assert wide.train_mse == pytest.approx(best_train, rel=0.01)  # no better than one-hot, and as good
     assert wide.test_mse == pytest.approx(best_test, rel=0.01)
     assert narrow.train_mse > 1.2 * best_train  # 2 numbers cannot hold 10 class means
     verdict = taxonomy.classify(wide.model.embedding)
     assert verdict.rank == 10 and verdict.kind == EMBEDDING
-    again = taxonomy.train_category_embedding(taxonomy.CategoryConfig(dim=16), digits)
-    assert again.test_mse == wide.test_mse  # loaded from the cache
-    with pytest.raises(ValueError, match="dim and steps must be positive"):
-        taxonomy.train_category_embedding(taxonomy.CategoryConfig(dim=0), digits)
+    again = taxonomy.train_category_embedding(digits, taxonomy.CategoryConfig(dim=16))
+    assert not wide.from_cache and again.from_cache
+    assert again.test_mse == wide.test_mse
+    with pytest.raises(ValueError, match="dim must be positive, got 0"):
+        taxonomy.CategoryConfig(dim=0)
 
 
 def test_upsampled_images():

@@ -10,7 +10,7 @@ import pytest
 import torch
 from torch import nn
 
-from labs import data, text
+from labs import data, text, transformer
 
 # A small corpus with structure: documents about animals and documents about vehicles.
 ANIMALS = "cat dog mouse pet fur paw tail bark".split()
@@ -307,7 +307,7 @@ def test_glove_trains_deterministically_and_learns_the_topics(cache_folder):
 
 @pytest.fixture(scope="module")
 def minilm():
-    return text.load_transformer()
+    return transformer.load_transformer()
 
 
 def test_token_table_is_a_real_pretrained_embedding(minilm):
@@ -346,32 +346,32 @@ def test_a_tampered_model_folder_is_refused(tmp_path):
     folder = tmp_path / "minilm"
     shutil.copytree(source, folder, ignore=shutil.ignore_patterns("model.safetensors"))
     with pytest.raises(FileNotFoundError, match="no model.safetensors"):
-        text.verify_weights(folder)
+        transformer.verify_weights(folder)
     weights = bytearray((source / "model.safetensors").read_bytes())
     weights[len(weights) // 2] ^= 0xFF  # one flipped byte in the middle of the weights
     (folder / "model.safetensors").write_bytes(bytes(weights))
-    with pytest.raises(text.ModelIntegrityError, match="corrupt or was changed.*force-reinstall"):
-        text.load_transformer(folder, sha256=text.MINILM_SHA256)
+    with pytest.raises(transformer.ModelIntegrityError, match="corrupt or was changed.*force-reinstall"):
+        transformer.load_transformer(folder, sha256=transformer.MINILM_SHA256)
 
 
 @pytest.mark.parametrize("source", ["./no/such/model", "~/no-such-model-folder", "a/b/c", "models\\minilm"])
 def test_a_missing_local_model_folder_says_what_belongs_there(tmp_path, source):
     with pytest.raises(FileNotFoundError, match=rf"no model folder at {re.escape(repr(source))}.*"
                                                 r"config\.json.*model\.safetensors.*Hugging Face model name"):
-        text.load_transformer(source)
+        transformer.load_transformer(source)
     with pytest.raises(FileNotFoundError, match="no model folder at"):
-        text.load_transformer(tmp_path / "missing")
+        transformer.load_transformer(tmp_path / "missing")
 
 
 def test_hugging_face_names_are_not_taken_for_paths():
-    assert not text._looks_like_path("roberta-base")
-    assert not text._looks_like_path("sentence-transformers/all-MiniLM-L6-v2")
+    assert not transformer._looks_like_path("roberta-base")
+    assert not transformer._looks_like_path("sentence-transformers/all-MiniLM-L6-v2")
 
 
 def test_a_local_folder_with_the_right_hash_loads(tmp_path):
     folder = tmp_path / "minilm"
     shutil.copytree(data.minilm_path(), folder)
-    encoder = text.load_transformer(folder, sha256=text.MINILM_SHA256)
+    encoder = transformer.load_transformer(folder, sha256=transformer.MINILM_SHA256)
     assert encoder.name == "minilm" and encoder.tokenize("Embeddings!") == ["[CLS]", "em", "##bed", "##ding", "##s", "!", "[SEP]"]
 
 
@@ -389,7 +389,7 @@ def test_a_hugging_face_name_is_passed_to_transformers(monkeypatch, minilm):
 
     monkeypatch.setattr(transformers.AutoTokenizer, "from_pretrained", fake("tokenizer", minilm.tokenizer))
     monkeypatch.setattr(transformers.AutoModel, "from_pretrained", fake("model", minilm.model))
-    encoder = text.load_transformer("roberta-base", device="cpu")
+    encoder = transformer.load_transformer("roberta-base", device="cpu")
     assert asked == [("tokenizer", "roberta-base"), ("model", "roberta-base")]
     assert encoder.name == "roberta-base"
 

@@ -15,7 +15,7 @@ def digits():
 
 @pytest.fixture
 def fast_cnn(cache_folder, digits):
-    return vision.train_cnn(FAST, digits, seed=0, device="cpu")
+    return vision.train_cnn(digits, FAST, seed=0, device="cpu")
 
 
 def test_default_cnn_reaches_the_course_target(cache_folder, digits):
@@ -32,7 +32,7 @@ def test_model_is_returned_in_eval_mode_on_the_cpu(fast_cnn):
 
 
 def test_second_call_loads_the_same_model_from_the_cache(fast_cnn, digits):
-    again = vision.train_cnn(FAST, digits, seed=0, device="cpu")
+    again = vision.train_cnn(digits, FAST, seed=0, device="cpu")
     assert again.from_cache and not fast_cnn.from_cache
     assert again.history == fast_cnn.history
     for a, b in zip(again.model.parameters(), fast_cnn.model.parameters()):
@@ -90,33 +90,12 @@ def test_random_shift_moves_pixels_without_changing_them():
 
 def test_bad_training_arguments(cache_folder, digits):
     with pytest.raises(TypeError, match="DigitsSplit"):
-        vision.train_cnn(FAST, data=(digits.X_train, digits.y_train))
+        vision.train_cnn((digits.X_train, digits.y_train), config=FAST)
     with pytest.raises(ValueError, match="epochs"):
-        vision.train_cnn(vision.CNNConfig(epochs=0), digits)
+        vision.train_cnn(digits, vision.CNNConfig(epochs=0))
 
 
 # ---- chapter 5.2: measuring features, patch embeddings, the tiny ViT ------------------------
-
-def test_retrieval_precision_and_nearest_neighbours_on_a_toy_set():
-    features = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [0.1, 0.9], [0.2, 1.0]])
-    labels = np.array([0, 0, 1, 1, 1])
-    assert vision.retrieval_precision(features, labels, k=1) == 1.0
-    # with k=2, the two 0s each find one 0 and one 1; the 1s find only 1s
-    assert vision.retrieval_precision(features, labels, k=2) == pytest.approx((0.5 * 2 + 1.0 * 3) / 5)
-    assert list(vision.nearest_neighbours(features, 0, k=1)) == [1]
-    assert vision.neighbour_table(features, k=2).tolist()[0] == [1, 4]
-    with pytest.raises(ValueError, match=r"k must be between 1 and 4 \(the other vectors: 5 less the one itself\)"):
-        vision.retrieval_precision(features, labels, k=5)
-    with pytest.raises(ValueError, match="query 7"):
-        vision.nearest_neighbours(features, 7)
-
-
-@pytest.mark.parametrize("k", [-1, 0, 5])
-def test_nearest_neighbours_refuses_k_outside_the_other_rows(k):
-    features = np.eye(5)
-    with pytest.raises(ValueError, match=rf"k must be between 1 and 4 \(the other rows: 5 less the query\), got {k}"):
-        vision.nearest_neighbours(features, 0, k=k)
-
 
 def test_patchify_cuts_row_by_row_and_keeps_every_pixel():
     images = torch.arange(2 * 3 * 8 * 8, dtype=torch.float32).reshape(2, 3, 8, 8)
@@ -152,14 +131,14 @@ def test_patch_embedding_is_patchify_projection_and_positions():
 
 def test_tiny_vit_trains_caches_and_exposes_its_patch_embeddings(cache_folder, digits):
     config = vision.ViTConfig(epochs=2)
-    result = vision.train_vit(config, digits, seed=0, device="cpu")
+    result = vision.train_vit(digits, config, seed=0, device="cpu")
     assert 0.1 < result.test_accuracy <= 1.0 and len(result.history) == 2
-    assert vision.train_vit(config, digits, seed=0, device="cpu").from_cache
+    assert vision.train_vit(digits, config, seed=0, device="cpu").from_cache
     acts = capture_activations(result.model, torch.as_tensor(digits.X_test[:3]), ["patch_embed"])
     assert acts["patch_embed"].shape == (3, 4, 64)
     assert vision.classify(result.model, digits.X_test[:3]).shape == (3, 10)
     with pytest.raises(ValueError, match="does not divide"):
-        vision.train_vit(vision.ViTConfig(patch_size=3), digits)
+        vision.train_vit(digits, vision.ViTConfig(patch_size=3))
 
 
 def test_project_2d_is_cached_and_checked(cache_folder):
