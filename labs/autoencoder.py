@@ -95,6 +95,15 @@ def _check_common(config) -> None:
         raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {config.activation!r}")
 
 
+# Chapter 4's two autoencoders, named once so that chapters 4 and 6 and their solutions train (and
+# load from the cache) the same models. Every setting is spelled out: a change of the library's
+# defaults must not silently change these models.
+BOTTLENECK = AutoencoderConfig(k=128, hidden=(256,), kind="mlp", activation="elu", output="sigmoid",
+                               epochs=30, batch_size=64, lr=5e-3)  # 32x32 digits: 1,024 -> 128
+SPARSE = AutoencoderConfig(k=128, hidden=(256,), kind="mlp", activation="elu", output="sigmoid",
+                           epochs=40, batch_size=64, lr=5e-3, sparsity=0.3, overcomplete=True)  # 64 -> 128
+
+
 @dataclass(frozen=True, eq=False)
 class AutoencoderResult:
     """What :func:`train_autoencoder` and :func:`train_vae` return.

@@ -174,8 +174,12 @@ class DigitsSplit:
     image_shape: tuple[int, int] = (8, 8)
 
 
-def load_digits(test_size: float = 0.25, seed: int = 0) -> DigitsSplit:
-    """scikit-learn's 1,797 digits, stratified into train and test with a fixed ``seed``."""
+def load_digits(test_size: float = 0.25, seed: int = 0, *, size: int = 8) -> DigitsSplit:
+    """scikit-learn's 1,797 digits, stratified into train and test with a fixed ``seed``.
+
+    ``size=32`` gives the same split with every image resized to 32×32 = 1,024 pixels
+    (:func:`upsample_images`), chapter 4's input for a 1024 → 128 bottleneck.
+    """
     if not 0 < test_size < 1:
         raise ValueError(f"test_size must be between 0 and 1 (a fraction), got {test_size!r}")
     require("sklearn", "scikit-learn")
@@ -188,7 +192,26 @@ def load_digits(test_size: float = 0.25, seed: int = 0) -> DigitsSplit:
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=test_size, random_state=seed, stratify=y
     )
+    if size != 8:
+        return DigitsSplit(upsample_images(X_train, size=size), upsample_images(X_test, size=size),
+                           y_train, y_test, image_shape=(size, size))
     return DigitsSplit(X_train, X_test, y_train, y_test)
+
+
+def upsample_images(X, side: int = 8, size: int = 32) -> np.ndarray:
+    """Square images ``(n, side*side)`` resized to ``(n, size*size)`` by bilinear interpolation.
+
+    Used in: chapter 4, through ``load_digits(size=32)`` (8x8 digits as 32x32 = 1,024-pixel
+    images, for a 1024 → 128 bottleneck).
+    """
+    import torch
+
+    X = np.asarray(X, dtype=np.float32)
+    if X.ndim != 2 or X.shape[1] != side * side:
+        raise ValueError(f"images have shape {X.shape}; expected (n, {side * side}) flattened {side}x{side} images")
+    batch = torch.as_tensor(X).reshape(-1, 1, side, side)
+    big = torch.nn.functional.interpolate(batch, size=(size, size), mode="bilinear", align_corners=False)
+    return big.reshape(len(X), size * size).clamp(0, 1).numpy()
 
 
 def check_unit_range(X, name: str, *, needed_by: str, alternative: str | None = None) -> None:
