@@ -3,7 +3,6 @@ search, the Lee document-similarity benchmark, and MiniLM sentence embeddings.""
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
 import torch
 from torch.nn import functional as F
 
