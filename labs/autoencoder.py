@@ -1,7 +1,8 @@
 """Autoencoders and a VAE: latent vectors as the bottleneck of a network that rebuilds its input.
 
 Used in: chapter 3 (digits compressed to ``k`` numbers, against PCA; the VAE's latent space as a
-distribution to sample) and chapter 4 (a 1024-d → 128-d bottleneck; overcomplete and sparse codes).
+distribution to sample), chapter 4 (a 1024-d → 128-d bottleneck; overcomplete and sparse codes),
+chapter 6 (the summary table) and appendix A (an interpolation slider and the latent explorer).
 
 | what | config | train | model |
 |---|---|---|---|

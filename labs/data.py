@@ -233,7 +233,7 @@ def as_split(data, *, unit_range: bool) -> tuple[np.ndarray, np.ndarray, tuple[i
     """``(X_train, X_test, image_shape)`` from a DigitsSplit-like object or a pair, checked.
 
     ``unit_range=True`` also refuses values outside [0, 1] (what a sigmoid output can rebuild).
-    Used in: chapters 3 and 4 (through ``autoencoder`` and ``gan``).
+    Used in: chapters 3 and 4, through ``autoencoder`` and ``gan``.
     """
     from labs import metrics
 

@@ -1,7 +1,8 @@
 """A small GAN on the digits: a latent space that is the *input* of a generator.
 
 Used in: chapter 3 (the GAN's latent space; why "compression" fits it less well than it fits an
-autoencoder).
+autoencoder), chapter 4 (its input noise is neither kind of vector) and chapter 6 (the summary
+table).
 
 A generator maps a random latent vector ``z ~ N(0, I)`` to an image; a discriminator learns to
 tell generated images from real ones, and the generator learns to fool it (Goodfellow et al.

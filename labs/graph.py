@@ -1,6 +1,7 @@
 """Graph embedding with node2vec: biased random walks, read by Word2Vec as if they were sentences.
 
-Used in: chapter 1 (node2vec on Zachary's karate club and Les Misérables).
+Used in: chapter 1 (node2vec on Zachary's karate club and Les Misérables) and chapter 6 (the
+summary table).
 
 node2vec = walks + word2vec. :func:`random_walks` turns a graph into "sentences" of node names;
 :func:`train_node2vec` hands them to gensim's Word2Vec (skip-gram, one worker, so the vectors are

@@ -1,6 +1,6 @@
 """Recommenders: user/item embedding tables and collaborative-filtering latent factors.
 
-Used in: chapter 5.3.
+Used in: chapters 5.3 and 6.
 
 Everything works on a :class:`Ratings` table (one row per observed user–item rating). The
 chapter's data is synthetic (:func:`make_synthetic_ratings`): every rating is made from planted

@@ -1,7 +1,8 @@
 """Similarity search: cosine similarities and nearest neighbours, for any embedding vectors.
 
-Used in: chapters 1 and 2 (through ``text.WordVectors.nearest``), 5.1 (semantic search over
-sentences and documents), 5.2 (image retrieval by CNN features) and 5.3 (similar items), 6.
+Used in: chapters 5.1 (semantic search over sentences and documents), 5.2 (image retrieval by
+CNN features), 5.3 (similar items) and 6; chapters 1 and 2 use it through
+``text.WordVectors.nearest``.
 
 One rule everywhere: vectors are compared by the cosine of their angle, and the ``k`` best are
 returned best first, ties to the lower index (:func:`top_k`).

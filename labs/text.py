@@ -1,8 +1,8 @@
 """Word embeddings: corpora, word vectors and their evaluation, Word2Vec and GloVe.
 
 Used in: chapter 1 (the embedding as a process: train Word2Vec and GloVe), chapter 2 (the
-embedding vector as the result: similarity, neighbours, analogies), chapter 4, chapter 5.1 (NLP)
-and chapter 6. The pretrained Transformer is in :mod:`labs.transformer`; sentence and document
+embedding vector as the result: similarity, neighbours, analogies), chapter 5.1 (NLP) and
+chapter 6. The pretrained Transformer is in :mod:`labs.transformer`; sentence and document
 vectors (averaging, TF-IDF, the Lee benchmark) are in :mod:`labs.documents`.
 
 Every embedding here ends as a :class:`WordVectors`: a list of words and a float tensor with one

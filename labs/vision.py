@@ -1,7 +1,8 @@
 """Vision: the course's digit CNN, its feature maps, and ViT-style patch embeddings.
 
-Used in: chapter 5.2 (CNN feature maps and penultimate features; ViT patch embeddings) and
-chapter 3 (the CNN judges generated digits and lends its hidden layers).
+Used in: chapter 5.2 (CNN feature maps and penultimate features; ViT patch embeddings),
+chapter 3 (the CNN judges generated digits and lends its hidden layers) and chapter 6 (the
+summary table).
 
 The CNN (:class:`DigitCNN`) reads 8×8 digits and has four named stages, so that
 ``labs.activations.capture_activations(model, x, [name])`` returns any of them:
@@ -240,7 +241,8 @@ def classify(model: nn.Module, images) -> torch.Tensor:
 
     ``images`` is an array or tensor shaped ``(n, 64)`` or ``(n, 1, 8, 8)`` with pixels in
     [0, 1], as :func:`labs.data.load_digits` scales them. The model is used in eval mode and left
-    in the mode it was in. Used in: chapter 3 (judging generated digits) and chapter 5.2.
+    in the mode it was in.
+    Used in: chapter 3 (judging generated digits); chapter 5.2 uses it through :func:`accuracy`.
     """
     batch = as_image_batch(images)
     check_unit_range(batch, "images", needed_by="the digit classifier (trained on load_digits' pixels)")

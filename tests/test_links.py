@@ -57,7 +57,7 @@ def page(built_book, entry: str) -> BeautifulSoup:
 
 def html_files(built_book):
     return sorted(p for p in built_book.rglob("*.html")
-                  if not p.relative_to(built_book).parts[0] in ("_static", "_sources"))
+                  if p.relative_to(built_book).parts[0] not in ("_static", "_sources"))
 
 
 # ---------------------------------------------------------------- links
