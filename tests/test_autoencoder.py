@@ -55,8 +55,12 @@ def test_seed_makes_training_reproducible(cache_folder):
 
 
 def test_conv_autoencoder_on_8x8_and_32x32_images(cache_folder):
-    result = ae.train_autoencoder(small(), ae.AutoencoderConfig(k=6, kind="conv", **FAST), seed=0)
+    data = small()
+    result = ae.train_autoencoder(data, ae.AutoencoderConfig(k=6, kind="conv", epochs=20, batch_size=32),
+                                  seed=0)
     assert isinstance(result.model, ae.ConvAutoencoder)
+    mean_image = ((data.X_test - data.X_train.mean(axis=0)) ** 2).mean()
+    assert result.test_mse < 0.6 * mean_image  # measured 0.033 against 0.074: it rebuilds digits
     images = small().X_test.reshape(-1, 8, 8)  # images, not vectors: flattened on the way in
     assert ae.encode(result.model, images).shape == (60, 6)
     rng = np.random.default_rng(0)
@@ -66,9 +70,14 @@ def test_conv_autoencoder_on_8x8_and_32x32_images(cache_folder):
 
 
 def test_overcomplete_and_sparse_codes_are_allowed_when_asked(cache_folder):
-    config = ae.AutoencoderConfig(k=80, hidden=(), overcomplete=True, sparsity=0.1, **FAST)
-    result = ae.train_autoencoder(small(), config, seed=0)
-    assert ae.encode(result.model, small().X_test).shape == (60, 80)
+    plain = ae.AutoencoderConfig(k=80, hidden=(), overcomplete=True, **FAST)
+    sparse = ae.AutoencoderConfig(k=80, hidden=(), overcomplete=True, sparsity=0.1, **FAST)
+    X = small().X_test
+    codes = {name: ae.encode(ae.train_autoencoder(small(), config, seed=0).model, X)
+             for name, config in (("plain", plain), ("sparse", sparse))}
+    assert codes["sparse"].shape == (60, 80)
+    # the L1 penalty shrinks the code: measured mean |z| 0.25 against 0.40 without it
+    assert np.abs(codes["sparse"]).mean() < 0.8 * np.abs(codes["plain"]).mean()
 
 
 def test_vae_elbo_split_and_sampling(cache_folder):

@@ -35,7 +35,6 @@ def test_training_logs_losses_and_is_cached(trained, monkeypatch):
     assert not result.from_cache
     assert set(result.history) == {"d_loss", "g_loss", "d_real", "d_fake"}
     assert all(len(values) == 3 for values in result.history.values())
-    assert all(0 < p < 1 for p in result.history["d_real"] + result.history["d_fake"])
     monkeypatch.setenv("LABS_CACHE_DIR", str(folder))
     again = gan.train_gan(small(), FAST, seed=0, device="cpu")
     assert again.from_cache and again.history == result.history

@@ -225,7 +225,8 @@ def test_word2vec_is_deterministic_cached_and_streams_from_disk(cache_folder, tm
     assert not first.from_cache and again.from_cache
     assert torch.equal(first.vectors.vectors, again.vectors.vectors)
     fresh = text.train_word2vec(TOY, config, seed=1, use_cache=False)  # retrained: same numbers
-    assert torch.equal(first.vectors.vectors, fresh.vectors.vectors)
+    assert not fresh.from_cache and torch.equal(first.vectors.vectors, fresh.vectors.vectors)
+    assert fresh.config is config
     streamed = text.train_word2vec(text.write_token_file(TOY, tmp_path / "toy.txt"), config, seed=1)
     assert streamed.vectors.words == first.vectors.words
     assert torch.equal(streamed.vectors.vectors, first.vectors.vectors)
