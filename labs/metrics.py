@@ -1,6 +1,6 @@
 """Measures for any set of vectors: reconstruction error, linear probes, and the PCA baseline.
 
-Used in: chapter 3 (autoencoders against PCA, probes of latent vectors), chapters 4, 5.1, 5.2 and 6
+Used in: chapter 3 (autoencoders against PCA, probes of latent vectors), chapters 4, 5.1, 5.2, 5.3 and 6
 (the same probes and baselines on other embedding vectors).
 
 Every function takes plain arrays (NumPy arrays or torch tensors, one row per example) and
@@ -288,3 +288,32 @@ def effective_dimension(features, share: float = 0.99) -> int:
         values = torch.linalg.svdvals(X - X.mean(0)) ** 2
     cumulative = torch.cumsum(values, 0) / values.sum()
     return int((cumulative < share - 1e-12).sum()) + 1
+
+
+def canonical_correlations(X, Y) -> np.ndarray:
+    """Canonical correlations between two sets of vectors for the same rows, largest first.
+
+    ``X`` is ``(n, p)``, ``Y`` is ``(n, q)``; returns ``min(p, q)`` values in [0, 1]. They do
+    not change under any invertible linear map of either set, so they compare two factor
+    matrices that agree only up to a rotation or scaling, as learned and planted factors do.
+    Used in: chapters 5.3 and 6.
+    """
+    X, Y = np.asarray(X, float), np.asarray(Y, float)
+    if X.ndim != 2 or Y.ndim != 2 or len(X) != len(Y):
+        raise ValueError(f"need (n, p) and (n, q) arrays with the same n, got {X.shape} and {Y.shape}")
+    if len(X) <= max(X.shape[1], Y.shape[1]):
+        raise ValueError(f"need more rows ({len(X)}) than columns ({X.shape[1]}, {Y.shape[1]})")
+    qx, _ = np.linalg.qr(X - X.mean(0))
+    qy, _ = np.linalg.qr(Y - Y.mean(0))
+    values = np.linalg.svd(qx.T @ qy, compute_uv=False)
+    return np.clip(values[: min(X.shape[1], Y.shape[1])], 0.0, 1.0)
+
+
+def singular_value_shares(table) -> np.ndarray:
+    """Share of the (centred) table's total variance carried by each singular direction, largest first.
+
+    Used in: chapter 5.3.
+    """
+    table = np.asarray(table, float)
+    values = np.linalg.svd(table - table.mean(0), compute_uv=False) ** 2
+    return values / values.sum()

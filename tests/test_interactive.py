@@ -249,7 +249,7 @@ def test_every_notebook_output_has_a_form_the_book_shows(path):
         for output in cell.get("outputs", []):
             data = output.get("data", {})
             if not data or "scrapbook" in output.get("metadata", {}):
-                continue  # a glued value (labs.viz.glue): the page shows it where prose cites it
+                continue  # a glued value (labs.book.glue): the page shows it where prose cites it
             unknown = set(data) - BOOK_MIMES - {interactive.PLOTLY_MIME, WIDGET_MIME}
             assert not unknown, f"code cell {number}: the book cannot show {sorted(unknown)}"
             html = "".join(data.get("text/html", ""))

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from labs import data, recsys
+from labs import data, metrics, recsys
 
 SAMPLE = Path(__file__).parent / "data" / "ml100k_sample.data"
 SMALL = recsys.SyntheticConfig(n_users=120, n_items=80, rank=3, density=0.5)
@@ -117,7 +117,7 @@ def test_matrix_factorisation_recovers_the_planted_factors(cache_folder, synthet
     test_rmse = recsys.rmse(mf.predict(test.users, test.items), test.ratings)
     user_mean = recsys.rmse(recsys.predict_user_mean(train, test.users, test.items), test.ratings)
     assert test_rmse < 1.2 * SMALL.noise < user_mean  # a small table: a looser bound than the chapter's
-    assert recsys.canonical_correlations(mf.item_factors, synthetic.item_factors).mean() > 0.9
+    assert metrics.canonical_correlations(mf.item_factors, synthetic.item_factors).mean() > 0.9
     with pytest.raises(ValueError, match="unknown item"):
         mf.predict([0], [SMALL.n_items])
 
@@ -151,17 +151,17 @@ def test_canonical_correlations_ignore_rotation_and_scale():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(200, 3))
     mixed = X @ rng.normal(size=(3, 3)) * 5 + 2  # an invertible linear map and a shift
-    assert np.allclose(recsys.canonical_correlations(mixed, X), 1.0)
-    unrelated = recsys.canonical_correlations(rng.normal(size=(200, 3)), X)
+    assert np.allclose(metrics.canonical_correlations(mixed, X), 1.0)
+    unrelated = metrics.canonical_correlations(rng.normal(size=(200, 3)), X)
     assert unrelated.max() < 0.3
     with pytest.raises(ValueError, match="same n"):
-        recsys.canonical_correlations(X, X[:10])
+        metrics.canonical_correlations(X, X[:10])
 
 
 def test_singular_value_shares():
     rng = np.random.default_rng(0)
     table = rng.normal(size=(100, 2)) @ rng.normal(size=(2, 16))
-    shares = recsys.singular_value_shares(table)
+    shares = metrics.singular_value_shares(table)
     assert shares[:2].sum() == pytest.approx(1.0) and len(shares) == 16
 
 
