@@ -1,5 +1,5 @@
-"""Chapter 5.1's machinery in labs.text and labs.data: averaged word vectors, TF-IDF, semantic
-search, the Lee document-similarity benchmark, and MiniLM sentence embeddings."""
+"""labs.documents (chapter 5.1): averaged word vectors, TF-IDF, the Lee document-similarity
+benchmark, and MiniLM sentence embeddings of documents."""
 
 import numpy as np
 import pytest
