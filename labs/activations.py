@@ -1,7 +1,7 @@
 """Hidden-layer activations of any torch model, captured with forward hooks.
 
-Used in: chapter 3 (a classifier's hidden layer as latent vectors) and chapter 5.2 (a CNN's
-feature maps layer by layer).
+Used in: chapter 3 (a classifier's hidden layer as latent vectors); chapters 5.2 and 6 use it
+through ``labs.vision`` and ``labs.taxonomy`` (a CNN's feature maps layer by layer).
 
 The outputs of an intermediate layer are embedding vectors of the input; when the layer is
 narrower than the input they are latent vectors, the abstract features the model extracted.

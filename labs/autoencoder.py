@@ -1,7 +1,8 @@
 """Autoencoders and a VAE: latent vectors as the bottleneck of a network that rebuilds its input.
 
 Used in: chapter 3 (digits compressed to ``k`` numbers, against PCA; the VAE's latent space as a
-distribution to sample) and chapter 4 (a 1024-d → 128-d bottleneck; overcomplete and sparse codes).
+distribution to sample), chapter 4 (a 1024-d → 128-d bottleneck; overcomplete and sparse codes),
+chapter 6 (the summary table) and appendix A (an interpolation slider and the latent explorer).
 
 | what | config | train | model |
 |---|---|---|---|
@@ -17,7 +18,7 @@ or any object with ``X_train`` and ``X_test`` (and optionally ``image_shape``), 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Union
 
 import numpy as np
@@ -25,6 +26,7 @@ import torch
 from torch import nn
 
 from labs import cache, metrics, repro
+from labs.data import as_split, load_digits
 
 ACTIVATIONS = {"elu": nn.ELU, "relu": nn.ReLU, "tanh": nn.Tanh}
 
@@ -52,6 +54,13 @@ class AutoencoderConfig:
     sparsity: float = 0.0  # weight of mean |z| in the loss
     overcomplete: bool = False  # allow k >= d (no longer a compression)
 
+    def __post_init__(self):
+        _check_common(self)
+        if self.kind not in ("mlp", "conv") or self.output not in ("sigmoid", "linear"):
+            raise ValueError(f"kind must be 'mlp' or 'conv' and output 'sigmoid' or 'linear', got {self}")
+        if self.sparsity < 0:
+            raise ValueError(f"sparsity must be non-negative, got {self.sparsity}")
+
 
 @dataclass(frozen=True)
 class VAEConfig:
@@ -69,8 +78,34 @@ class VAEConfig:
     lr: float = 6e-3  # peak of a one-cycle schedule
     beta: float = 1.0
 
+    def __post_init__(self):
+        _check_common(self)
+        if not self.beta >= 0:
+            raise ValueError(f"beta must be non-negative, got {self.beta}")
 
-@dataclass
+
+def _check_common(config) -> None:
+    if not isinstance(config.k, int) or config.k < 1:
+        raise ValueError(f"k must be a positive integer, got {config.k!r}")
+    if config.epochs < 1 or config.batch_size < 1 or not config.lr > 0:
+        raise ValueError("epochs and batch_size must be at least 1 and lr positive, "
+                         f"got epochs={config.epochs}, batch_size={config.batch_size}, lr={config.lr}")
+    if any(not isinstance(h, int) or h < 1 for h in config.hidden):
+        raise ValueError(f"hidden must list positive layer widths, got {config.hidden!r}")
+    if config.activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {config.activation!r}")
+
+
+# Chapter 4's two autoencoders, named once so that chapters 4 and 6 and their solutions train (and
+# load from the cache) the same models. Every setting is spelled out: a change of the library's
+# defaults must not silently change these models.
+BOTTLENECK = AutoencoderConfig(k=128, hidden=(256,), kind="mlp", activation="elu", output="sigmoid",
+                               epochs=30, batch_size=64, lr=5e-3)  # 32x32 digits: 1,024 -> 128
+SPARSE = AutoencoderConfig(k=128, hidden=(256,), kind="mlp", activation="elu", output="sigmoid",
+                           epochs=40, batch_size=64, lr=5e-3, sparsity=0.3, overcomplete=True)  # 64 -> 128
+
+
+@dataclass(frozen=True, eq=False)
 class AutoencoderResult:
     """What :func:`train_autoencoder` and :func:`train_vae` return.
 
@@ -203,41 +238,6 @@ def vae_loss(logits, x, mean, log_var, beta: float = 1.0):
 # Checks
 # --------------------------------------------------------------------------------------------
 
-def _split(data, *, unit_range: bool) -> tuple[np.ndarray, np.ndarray, tuple[int, int] | None]:
-    """``(X_train, X_test, image_shape)`` from a DigitsSplit-like object or a pair, checked."""
-    if isinstance(data, (tuple, list)) and len(data) == 2:
-        X_train, X_test, shape = data[0], data[1], None
-    elif hasattr(data, "X_train") and hasattr(data, "X_test"):
-        X_train, X_test, shape = data.X_train, data.X_test, getattr(data, "image_shape", None)
-    else:
-        raise TypeError(
-            "data must be a labs.data.DigitsSplit (or any object with X_train and X_test) "
-            f"or a (X_train, X_test) pair, got {type(data).__name__}"
-        )
-    X_train = metrics.check_vectors(X_train, "X_train").astype(np.float32)
-    X_test = metrics.check_vectors(X_test, "X_test", dim=X_train.shape[1]).astype(np.float32)
-    if unit_range:
-        for name, X in (("X_train", X_train), ("X_test", X_test)):
-            if X.min() < 0 or X.max() > 1:
-                raise ValueError(
-                    f"{name} has values in [{X.min():.3g}, {X.max():.3g}] but a sigmoid output "
-                    "needs data in [0, 1]: rescale it (digits: divide by 16) or use output='linear'"
-                )
-    return X_train, X_test, tuple(shape) if shape is not None else None
-
-
-def _check_common(config) -> None:
-    if not isinstance(config.k, int) or config.k < 1:
-        raise ValueError(f"k must be a positive integer, got {config.k!r}")
-    if config.epochs < 1 or config.batch_size < 1 or not config.lr > 0:
-        raise ValueError("epochs and batch_size must be at least 1 and lr positive, "
-                         f"got epochs={config.epochs}, batch_size={config.batch_size}, lr={config.lr}")
-    if any(not isinstance(h, int) or h < 1 for h in config.hidden):
-        raise ValueError(f"hidden must list positive layer widths, got {config.hidden!r}")
-    if config.activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {config.activation!r}")
-
-
 def _check_compresses(k: int, d: int, allowed: bool = False) -> None:
     if k >= d and not allowed:
         raise ValueError(
@@ -312,8 +312,7 @@ def _fit(model, objective, X_train, X_test, config, seed: int, device: str, eval
         final = evaluate(model, torch.as_tensor(X_test))
         X = torch.as_tensor(X_train)
         final["train_mse"] = float((model.decode(model.encode(X)) - X).pow(2).mean())
-    state = {name: value.detach().clone() for name, value in model.state_dict().items()}
-    return {"state": state, "history": history, "metrics": final}
+    return {"state": cache.state_of(model), "history": history, "metrics": final}
 
 
 def _autoencoder_objective(config: AutoencoderConfig):
@@ -332,14 +331,14 @@ def _autoencoder_eval(model, X) -> dict:
 
 
 def train_autoencoder(
-    config: AutoencoderConfig | None = None, data=None, *, seed: int = 0, device: str = "auto"
+    data=None, config: AutoencoderConfig | None = None, *, seed: int = 0, device: str = "auto"
 ) -> AutoencoderResult:
     """Train an autoencoder on ``data.X_train`` (or load it from the cache); test on ``data.X_test``.
 
     Args:
-        config: architecture and training settings (:class:`AutoencoderConfig`).
         data: a ``labs.data.DigitsSplit`` (the default, ``load_digits()``), any object with
             ``X_train``/``X_test`` ``(n, d)`` arrays, or a ``(X_train, X_test)`` pair.
+        config: architecture and training settings (:class:`AutoencoderConfig`).
         seed: seeds the weights, the order of the mini-batches and any sampling noise.
         device: ``"auto"`` (a GPU if present), ``"cpu"`` or ``"cuda"``.
 
@@ -349,16 +348,9 @@ def train_autoencoder(
 
     Used in: chapters 3 and 4.
     """
-    from labs.data import load_digits
-
     config = config or AutoencoderConfig()
-    _check_common(config)
-    if config.kind not in ("mlp", "conv") or config.output not in ("sigmoid", "linear"):
-        raise ValueError(f"kind must be 'mlp' or 'conv' and output 'sigmoid' or 'linear', got {config}")
-    if config.sparsity < 0:
-        raise ValueError(f"sparsity must be non-negative, got {config.sparsity}")
-    X_train, X_test, shape = _split(data if data is not None else load_digits(),
-                                    unit_range=config.output == "sigmoid")
+    X_train, X_test, shape = as_split(data if data is not None else load_digits(),
+                                      unit_range=config.output == "sigmoid")
     d = X_train.shape[1]
     _check_compresses(config.k, d, config.overcomplete)
 
@@ -398,7 +390,7 @@ def _vae_eval(model, X) -> dict:
 
 
 def train_vae(
-    config: VAEConfig | None = None, data=None, *, seed: int = 0, device: str = "auto"
+    data=None, config: VAEConfig | None = None, *, seed: int = 0, device: str = "auto"
 ) -> AutoencoderResult:
     """Train a :class:`VAE` (or load it from the cache); arguments as :func:`train_autoencoder`.
 
@@ -408,13 +400,8 @@ def train_vae(
 
     Used in: chapter 3.
     """
-    from labs.data import load_digits
-
     config = config or VAEConfig()
-    _check_common(config)
-    if not config.beta >= 0:
-        raise ValueError(f"beta must be non-negative, got {config.beta}")
-    X_train, X_test, _ = _split(data if data is not None else load_digits(), unit_range=True)
+    X_train, X_test, _ = as_split(data if data is not None else load_digits(), unit_range=True)
     _check_compresses(config.k, X_train.shape[1])
     used = repro.pick_device(device)
 
@@ -428,18 +415,12 @@ def train_vae(
 
 
 def _load(model, config, name, build, seed, device, X_train, X_test) -> AutoencoderResult:
-    entry = cache.cached(
-        name,
-        {**asdict(config), "seed": seed, "device": device.split(":")[0]},
-        build,
-        data=cache.fingerprint(X_train, X_test),
-    )
-    model.load_state_dict(entry.payload["state"])
-    model.eval()
+    entry = cache.train_or_load(name, config, build, seed=seed, device=device,
+                                data=cache.fingerprint(X_train, X_test), models={"state": model})
     return AutoencoderResult(
         model=model,
         config=config,
-        history={key: [float(v) for v in values] for key, values in entry.payload["history"].items()},
+        history={key: cache.floats(values) for key, values in entry.payload["history"].items()},
         metrics={key: float(v) for key, v in entry.payload["metrics"].items()},
         from_cache=entry.from_cache,
     )

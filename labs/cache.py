@@ -23,7 +23,7 @@ import json
 import os
 import tempfile
 import warnings
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -47,6 +47,7 @@ class Cached:
     key: str
     path: Path
     from_cache: bool
+    models: dict = field(default_factory=dict)  # what train_or_load filled with weights
 
 
 def _is_writable(folder: Path) -> bool:
@@ -241,6 +242,56 @@ def cached(
     _check_payload(payload)
     _save(path, key, name, config, payload)
     return Cached(payload=payload, key=key, path=path, from_cache=False)
+
+
+def state_of(model) -> dict:
+    """A copy of ``model``'s weights on the CPU, ready to be a cache payload."""
+    return {name: value.detach().cpu().clone() for name, value in model.state_dict().items()}
+
+
+def train_or_load(
+    name: str,
+    config,
+    build: Callable[[], dict],
+    *,
+    seed: int,
+    data: Any = None,
+    device: str | None = None,
+    models: Mapping[str, Any] | None = None,
+    settings: Mapping | None = None,
+    use_cache: bool = True,
+) -> Cached:
+    """The one train-or-load step every ``train_*`` function of the course goes through.
+
+    The entry is keyed by the config dataclass, ``seed``, the kind of ``device`` (``"cpu"`` or
+    ``"cuda"``, when given), any extra ``settings`` and ``data`` (see :func:`cached`). Each
+    ``models[key]``, a model or a function making one, then gets the weights stored under
+    ``payload[key]`` (written by :func:`state_of`) and is put in eval mode; the result's
+    ``models`` holds them by key. A function is called after training: making a model draws
+    from torch's global generator, and the trainers keep the order of draws they always had.
+    ``use_cache=False`` always trains and stores nothing (for timing); the result then says
+    ``from_cache=False``.
+
+    Used in: every chapter that trains a model (through the ``train_*`` functions).
+    """
+    key = {**asdict(config), "seed": seed, **(settings or {})}
+    if device is not None:
+        key["device"] = device.split(":")[0]
+    if use_cache:
+        entry = cached(name, key, build, data=data)
+    else:
+        entry = Cached(payload=build(), key="", path=Path(), from_cache=False)
+    for payload_key, model in (models or {}).items():
+        if callable(model) and not hasattr(model, "load_state_dict"):
+            model = model()
+        model.load_state_dict(entry.payload[payload_key])
+        entry.models[payload_key] = model.eval()
+    return entry
+
+
+def floats(values) -> list[float]:
+    """A stored history (tensor or list of numbers) as a list of Python floats."""
+    return [float(v) for v in values]
 
 
 def clear() -> int:

@@ -174,8 +174,12 @@ class DigitsSplit:
     image_shape: tuple[int, int] = (8, 8)
 
 
-def load_digits(test_size: float = 0.25, seed: int = 0) -> DigitsSplit:
-    """scikit-learn's 1,797 digits, stratified into train and test with a fixed ``seed``."""
+def load_digits(test_size: float = 0.25, seed: int = 0, *, size: int = 8) -> DigitsSplit:
+    """scikit-learn's 1,797 digits, stratified into train and test with a fixed ``seed``.
+
+    ``size=32`` gives the same split with every image resized to 32×32 = 1,024 pixels
+    (:func:`upsample_images`), chapter 4's input for a 1024 → 128 bottleneck.
+    """
     if not 0 < test_size < 1:
         raise ValueError(f"test_size must be between 0 and 1 (a fraction), got {test_size!r}")
     require("sklearn", "scikit-learn")
@@ -188,7 +192,66 @@ def load_digits(test_size: float = 0.25, seed: int = 0) -> DigitsSplit:
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=test_size, random_state=seed, stratify=y
     )
+    if size != 8:
+        return DigitsSplit(upsample_images(X_train, size=size), upsample_images(X_test, size=size),
+                           y_train, y_test, image_shape=(size, size))
     return DigitsSplit(X_train, X_test, y_train, y_test)
+
+
+def upsample_images(X, side: int = 8, size: int = 32) -> np.ndarray:
+    """Square images ``(n, side*side)`` resized to ``(n, size*size)`` by bilinear interpolation.
+
+    Used in: chapter 4, through ``load_digits(size=32)`` (8x8 digits as 32x32 = 1,024-pixel
+    images, for a 1024 → 128 bottleneck).
+    """
+    import torch
+
+    X = np.asarray(X, dtype=np.float32)
+    if X.ndim != 2 or X.shape[1] != side * side:
+        raise ValueError(f"images have shape {X.shape}; expected (n, {side * side}) flattened {side}x{side} images")
+    batch = torch.as_tensor(X).reshape(-1, 1, side, side)
+    big = torch.nn.functional.interpolate(batch, size=(size, size), mode="bilinear", align_corners=False)
+    return big.reshape(len(X), size * size).clamp(0, 1).numpy()
+
+
+def check_unit_range(X, name: str, *, needed_by: str, alternative: str | None = None) -> None:
+    """Refuse pixels outside [0, 1], above all raw ``sklearn.datasets.load_digits`` (0 to 16).
+
+    A model trained on :func:`load_digits`'s [0, 1] pixels still runs on 0-16 ones, only worse,
+    so without this check the mistake shows up as a lower score, not as an error.
+    """
+    low, high = float(X.min()), float(X.max())
+    if low < 0 or high > 1:
+        other = f" or {alternative}" if alternative else ""
+        raise ValueError(
+            f"{name} has values in [{low:.3g}, {high:.3g}] but {needed_by} needs data in [0, 1]: "
+            f"rescale it (digits: divide by 16){other}"
+        )
+
+
+def as_split(data, *, unit_range: bool) -> tuple[np.ndarray, np.ndarray, tuple[int, int] | None]:
+    """``(X_train, X_test, image_shape)`` from a DigitsSplit-like object or a pair, checked.
+
+    ``unit_range=True`` also refuses values outside [0, 1] (what a sigmoid output can rebuild).
+    Used in: chapters 3 and 4, through ``autoencoder`` and ``gan``.
+    """
+    from labs import metrics
+
+    if isinstance(data, (tuple, list)) and len(data) == 2:
+        X_train, X_test, shape = data[0], data[1], None
+    elif hasattr(data, "X_train") and hasattr(data, "X_test"):
+        X_train, X_test, shape = data.X_train, data.X_test, getattr(data, "image_shape", None)
+    else:
+        raise TypeError(
+            "data must be a labs.data.DigitsSplit (or any object with X_train and X_test) "
+            f"or a (X_train, X_test) pair, got {type(data).__name__}"
+        )
+    X_train = metrics.check_vectors(X_train, "X_train").astype(np.float32)
+    X_test = metrics.check_vectors(X_test, "X_test", dim=X_train.shape[1]).astype(np.float32)
+    if unit_range:
+        for name, X in (("X_train", X_train), ("X_test", X_test)):
+            check_unit_range(X, name, needed_by="a sigmoid output", alternative="use output='linear'")
+    return X_train, X_test, tuple(shape) if shape is not None else None
 
 
 def load_graph(name: str):

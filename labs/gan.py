@@ -1,7 +1,8 @@
 """A small GAN on the digits: a latent space that is the *input* of a generator.
 
 Used in: chapter 3 (the GAN's latent space; why "compression" fits it less well than it fits an
-autoencoder).
+autoencoder), chapter 4 (its input noise is neither kind of vector) and chapter 6 (the summary
+table).
 
 A generator maps a random latent vector ``z ~ N(0, I)`` to an image; a discriminator learns to
 tell generated images from real ones, and the generator learns to fool it (Goodfellow et al.
@@ -13,14 +14,14 @@ weights, a standard way to get cleaner samples from a short training run.
 from __future__ import annotations
 
 import copy
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import nn
 
 from labs import cache, metrics, repro
-from labs.autoencoder import _split, interpolate  # noqa: F401  (interpolate: re-exported)
+from labs.data import as_split, load_digits
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,11 @@ class GANConfig:
     betas: tuple[float, float] = (0.5, 0.999)
     ema: float = 0.999  # decay of the moving average of the generator's weights
     log_every: int = 100  # steps per entry of the loss history
+
+    def __post_init__(self):
+        repro.check_positive(self, "latent_dim", "steps", "batch_size", "lr", "log_every")
+        if not 0 <= self.ema < 1:
+            raise ValueError(f"ema must be in [0, 1), got {self.ema}")
 
 
 class Generator(nn.Module):
@@ -68,7 +74,7 @@ class Discriminator(nn.Module):
         return self.net(x)
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class GANResult:
     """What :func:`train_gan` returns: both networks (eval mode, CPU) and the loss history.
 
@@ -147,46 +153,38 @@ def _train(config: GANConfig, X_train: np.ndarray, seed: int, device: str) -> di
                 history[name].append(value)
             sums.zero_()
     _recalibrate(G_avg, config, rng, device)
-    state = lambda model: {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}  # noqa: E731
-    return {"generator": state(G_avg), "discriminator": state(D), "history": history}
+    return {"generator": cache.state_of(G_avg), "discriminator": cache.state_of(D), "history": history}
 
 
-def train_gan(config: GANConfig | None = None, data=None, *, seed: int = 0,
+def train_gan(data=None, config: GANConfig | None = None, *, seed: int = 0,
               device: str = "auto") -> GANResult:
     """Train the GAN on ``data.X_train`` (or load it from the cache).
 
     Args:
-        config: :class:`GANConfig`; the defaults train in well under a minute on two CPU cores.
         data: a ``labs.data.DigitsSplit`` (the default), any object with ``X_train`` and
             ``X_test``, or a ``(X_train, X_test)`` pair; only ``X_train`` is used, values in [0, 1].
+        config: :class:`GANConfig`; the defaults train in well under a minute on two CPU cores.
         seed: seeds the weights, the latent vectors and the mini-batches.
         device: ``"auto"`` (a GPU if present), ``"cpu"`` or ``"cuda"``.
 
     Used in: chapter 3.
     """
-    from labs.data import load_digits
-
     config = config or GANConfig()
-    if config.latent_dim < 1 or config.steps < 1 or config.batch_size < 1 or not config.lr > 0:
-        raise ValueError(f"latent_dim, steps and batch_size must be at least 1 and lr positive: {config}")
-    if not 0 <= config.ema < 1 or config.log_every < 1:
-        raise ValueError(f"ema must be in [0, 1) and log_every at least 1: {config}")
-    X_train, _, _ = _split(data if data is not None else load_digits(), unit_range=True)
+    X_train, _, _ = as_split(data if data is not None else load_digits(), unit_range=True)
     used = repro.pick_device(device)
 
     def build():
         with repro.one_thread():
             return _train(config, X_train, seed, used)
 
-    entry = cache.cached("gan", {**asdict(config), "seed": seed, "device": used.split(":")[0]},
-                         build, data=cache.fingerprint(X_train))
     d = X_train.shape[1]
-    generator = Generator(config.latent_dim, d, config.generator_hidden)
-    generator.load_state_dict(entry.payload["generator"])
-    discriminator = Discriminator(d, config.discriminator_hidden)
-    discriminator.load_state_dict(entry.payload["discriminator"])
-    history = {k: [float(v) for v in values] for k, values in entry.payload["history"].items()}
-    return GANResult(generator.eval(), discriminator.eval(), config, history, entry.from_cache)
+    entry = cache.train_or_load(
+        "gan", config, build, seed=seed, device=used, data=cache.fingerprint(X_train),
+        models={"generator": lambda: Generator(config.latent_dim, d, config.generator_hidden),
+                "discriminator": lambda: Discriminator(d, config.discriminator_hidden)})
+    history = {k: cache.floats(values) for k, values in entry.payload["history"].items()}
+    return GANResult(entry.models["generator"], entry.models["discriminator"], config, history,
+                     entry.from_cache)
 
 
 def sample_latent(n: int, latent_dim: int, *, seed: int = 0) -> np.ndarray:
@@ -201,7 +199,7 @@ def generate(generator: Generator, Z) -> np.ndarray:
     """Images ``(n, d)`` the generator makes from latent vectors ``Z`` ``(n, latent_dim)``."""
     Z = metrics.check_vectors(Z, "Z", dim=generator.latent_dim)
     generator.eval()
-    device = next(generator.parameters()).device
+    device = repro.model_device(generator)
     return generator(torch.as_tensor(Z, dtype=torch.float32, device=device)).cpu().numpy()
 
 
@@ -260,7 +258,7 @@ def invert(generator: Generator, images, *, steps: int = 300, lr: float = 0.05,
     if steps < 1 or not lr > 0:
         raise ValueError(f"steps must be at least 1 and lr positive, got steps={steps}, lr={lr}")
     generator.eval()
-    device = next(generator.parameters()).device
+    device = repro.model_device(generator)
     target = torch.as_tensor(X, dtype=torch.float32, device=device)
     start = torch.as_tensor(sample_latent(len(X), generator.latent_dim, seed=seed), device=device)
     z = start.clone().requires_grad_(True)

@@ -1,6 +1,7 @@
 """Graph embedding with node2vec: biased random walks, read by Word2Vec as if they were sentences.
 
-Used in: chapter 1 (node2vec on Zachary's karate club and Les Misérables).
+Used in: chapter 1 (node2vec on Zachary's karate club and Les Misérables) and chapter 6 (the
+summary table).
 
 node2vec = walks + word2vec. :func:`random_walks` turns a graph into "sentences" of node names;
 :func:`train_node2vec` hands them to gensim's Word2Vec (skip-gram, one worker, so the vectors are
@@ -12,7 +13,7 @@ keeps them near where they came from (like breadth-first search).
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -36,9 +37,7 @@ class Node2VecConfig:
     negative: int = 5
 
     def __post_init__(self):
-        for name in ("dimensions", "walk_length", "walks_per_node", "window", "epochs"):
-            if getattr(self, name) <= 0:
-                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+        repro.check_positive(self, "dimensions", "walk_length", "walks_per_node", "window", "epochs")
         if self.p <= 0 or self.q <= 0:
             raise ValueError(f"p and q must be positive, got p={self.p}, q={self.q}")
 
@@ -58,6 +57,18 @@ def check_graph(graph) -> None:
         )
     if graph.is_directed():
         raise ValueError("node2vec here takes undirected graphs; pass graph.to_undirected()")
+    # Walks and vectors name nodes by str(node), so 1 and "1" would silently share one vector.
+    by_name: dict[str, list] = {}
+    for node in graph.nodes:
+        by_name.setdefault(str(node), []).append(node)
+    clashes = [nodes for nodes in by_name.values() if len(nodes) > 1]
+    if clashes:
+        raise ValueError(
+            f"nodes {clashes[0]!r} have the same name {str(clashes[0][0])!r} ({len(clashes)} such "
+            "group(s)): node2vec names nodes by str(node), so they would share one vector; "
+            "relabel them first, e.g. graph = networkx.relabel_nodes(graph, {'1': 'one'}) or "
+            "networkx.convert_node_labels_to_integers(graph)"
+        )
 
 
 def walk_step(graph, previous, current, p: float, q: float, rng: np.random.Generator):
@@ -107,14 +118,20 @@ class NodeVectors:
     vectors: WordVectors  # keys are str(node)
     seconds: float
     from_cache: bool
+    config: Node2VecConfig = Node2VecConfig()
 
     def matrix(self) -> torch.Tensor:
         """``(n_nodes, dimensions)`` tensor, row ``k`` for ``nodes[k]``."""
         return self.vectors.vectors[[self.vectors.index(str(node)) for node in self.nodes]]
 
 
-def train_node2vec(graph, config: Node2VecConfig = Node2VecConfig(), seed: int = 0) -> NodeVectors:
-    """node2vec: :func:`random_walks`, then skip-gram Word2Vec on them (one worker); cached."""
+def train_node2vec(graph, config: Node2VecConfig | None = None, *, seed: int = 0,
+                   device: str = "auto") -> NodeVectors:
+    """node2vec: :func:`random_walks`, then skip-gram Word2Vec on them (one worker); cached.
+
+    ``device`` is accepted for the course's one calling convention; gensim trains on the CPU.
+    """
+    config = config or Node2VecConfig()
     check_graph(graph)
     from gensim.models import Word2Vec
 
@@ -126,9 +143,9 @@ def train_node2vec(graph, config: Node2VecConfig = Node2VecConfig(), seed: int =
         return {"words": list(model.wv.index_to_key), "vectors": torch.from_numpy(model.wv.vectors.copy()),
                 "seconds": time.perf_counter() - start}
 
-    entry = cache.cached("node2vec", {**asdict(config), "seed": seed}, build, data=graph_fingerprint(graph))
+    entry = cache.train_or_load("node2vec", config, build, seed=seed, data=graph_fingerprint(graph))
     vectors = WordVectors(entry.payload["words"], entry.payload["vectors"], "node2vec")
-    return NodeVectors(list(graph.nodes), vectors, entry.payload["seconds"], entry.from_cache)
+    return NodeVectors(list(graph.nodes), vectors, entry.payload["seconds"], entry.from_cache, config)
 
 
 def node_labels(graph, attribute: str) -> np.ndarray:

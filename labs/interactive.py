@@ -1,13 +1,13 @@
 """Interactive figures that work in the static HTML book with no kernel, and live controls.
 
-Used in: appendix A (both figures and the explorer); chapter 2 (word vectors in 3-D) and
-chapter 3 (a decoded latent interpolation and the explorer).
+Used in: appendix A (both figures); chapter 2 (word vectors in 3-D) and chapter 3 (a decoded
+latent interpolation).
 
 * :func:`plot_vectors_3d`: a rotatable 3-D scatter of embedding vectors (PCA to 3-D inside);
 * :func:`interpolation_slider`: a slider over images decoded along a path between two latent
-  vectors (``labs.autoencoder.interpolate`` makes the path);
-* :func:`latent_explorer`: ipywidgets sliders that decode a latent vector live (JupyterLab,
-  Colab); in the static book it shows a note saying where to run it.
+  vectors (``labs.autoencoder.interpolate`` makes the path).
+
+Live controls that need a kernel (the latent explorer) are in :mod:`labs.widgets`.
 
 How the interactive figures reach the static book
 -------------------------------------------------
@@ -25,23 +25,19 @@ template, numbers rounded) and a sentence of alt text. Its ``_repr_mimebundle_``
 
 Nothing in the bundle is random: the element id is a hash of the spec, so strict nbval compares
 it like any other output, and a figure costs a few kilobytes of notebook, never plotly.js's
-4.8 MB. This module is also a Sphinx extension (listed in ``_config.yml``): its :func:`setup`
+4.8 MB. The book's Sphinx extension ``book/_ext/plotly_static.py`` (not part of ``labs``)
 copies ``plotly.min.js`` from the installed ``plotly`` package into the built book's
 ``_static/`` folder, so the repository never stores it and the book needs no network.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import html
-import io
 import json
 import re
-import shutil
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 
@@ -55,18 +51,6 @@ DECIMALS = 4  # coordinates and pixel values are rounded so that outputs are sta
 FIGURE_COLOURS = tuple(c for c in PALETTE if c.upper() != "#000000")
 # plotly draws 3-D markers as font glyphs; its "x" is an emoji that many fonts lack (a box).
 SYMBOLS_3D = ("circle", "diamond", "square", "cross", "circle-open", "diamond-open", "square-open")
-
-
-def plotly_js_path() -> Path:
-    """``plotly.min.js`` as shipped inside the installed ``plotly`` package (no network)."""
-    import plotly
-
-    path = Path(plotly.__file__).parent / "package_data" / PLOTLY_JS
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"{path} is missing; reinstall plotly (pip install --force-reinstall plotly)"
-        )
-    return path
 
 
 def plotly_js_version() -> str:
@@ -416,191 +400,3 @@ def interpolation_slider(
         )
     return InteractiveFigure(spec={"data": data, "layout": layout, "config": _CONFIG},
                              alt=alt, title=title, height=height)
-
-
-# ----------------------------------------------------------------------------------------------
-# Live controls (ipywidgets): a latent-space explorer
-
-
-def _as_array(values) -> np.ndarray:
-    """A float64 NumPy array from a NumPy array, a list, or a torch tensor (even one with grad)."""
-    if hasattr(values, "detach"):
-        values = values.detach().cpu().numpy()
-    return np.asarray(values, dtype=np.float64)
-
-
-def _png(image: np.ndarray, value_range: tuple[float, float], scale: int) -> bytes:
-    """A grey-scale PNG of ``image`` (dark ink on white), each pixel a ``scale``×``scale`` block."""
-    from PIL import Image
-
-    low, high = value_range
-    ink = np.clip((image - low) / (high - low), 0.0, 1.0)
-    pixels = np.round(255 * (1.0 - ink)).astype(np.uint8)
-    pixels = np.kron(pixels, np.ones((scale, scale), dtype=np.uint8))
-    buffer = io.BytesIO()
-    Image.fromarray(pixels, mode="L").save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-def latent_explorer(
-    decode: Callable[[np.ndarray], np.ndarray],
-    latents,
-    *,
-    image_shape: tuple[int, int],
-    start=None,
-    names: Sequence[str] | None = None,
-    value_range: tuple[float, float] = (0.0, 1.0),
-    scale: int = 24,
-    seed: int = 0,
-):
-    """Sliders, one per latent dimension, and the image ``decode`` makes of them, live.
-
-    ``decode`` maps one latent vector (a NumPy array of shape (dim,)) to an image with
-    ``prod(image_shape)`` values (a NumPy array or a torch tensor);
-    ``latents`` (n, dim) are latent vectors of real data, which set each slider's range (their
-    1st to 99th percentile) and feed the "random data point" button; ``start`` (default: their
-    mean) is where the sliders begin. Needs a live kernel (JupyterLab, Colab): in the static book
-    the output is a note that says how to open the page with one. Returns the widget.
-    """
-    import ipywidgets as widgets
-
-    codes = np.asarray(latents, dtype=np.float64)
-    if codes.ndim != 2 or len(codes) < 2:
-        raise ValueError(f"latents must be (n_points, dim) with n_points >= 2, got shape {codes.shape}")
-    dim = codes.shape[1]
-    origin = codes.mean(axis=0) if start is None else np.asarray(start, dtype=np.float64)
-    if origin.shape != (dim,):
-        raise ValueError(f"start must have shape ({dim},), like one row of latents; got {origin.shape}")
-    names = list(names) if names is not None else [f"z[{i}]" for i in range(dim)]
-    if len(names) != dim:
-        raise ValueError(f"names must name each of the {dim} latent dimensions, got {len(names)}")
-    size = int(np.prod(image_shape))
-    probe = _as_array(decode(origin))
-    if probe.size != size:
-        raise ValueError(
-            f"decode returned {probe.size} values for one latent vector; image_shape "
-            f"{tuple(image_shape)} needs {size}"
-        )
-    low, high = np.percentile(codes, [1, 99], axis=0)
-    sliders = [
-        widgets.FloatSlider(
-            value=float(np.clip(origin[i], low[i], high[i])), min=float(low[i]), max=float(high[i]),
-            step=float((high[i] - low[i]) / 100) or 0.01, description=names[i],
-            continuous_update=True, readout_format=".2f",
-        )
-        for i in range(dim)
-    ]
-    explorer = _explorer_class()
-    return explorer(decode, sliders, codes, origin, tuple(image_shape), value_range, scale, seed)
-
-
-@functools.cache
-def _explorer_class():
-    import ipywidgets as widgets
-
-    class LatentExplorer(widgets.VBox):
-        """The widget :func:`latent_explorer` returns: ``sliders``, ``image``, ``latent()``."""
-
-        def __init__(self, decode, sliders, codes, origin, image_shape, value_range, scale, seed):
-            self._decode, self._codes, self._origin = decode, codes, origin
-            self._shape, self._range, self._scale = image_shape, value_range, scale
-            self._rng = np.random.default_rng(seed)
-            self.sliders = sliders
-            self.image = widgets.Image(format="png", value=b"")
-            self.random_button = widgets.Button(description="random data point",
-                                                tooltip="set the sliders to a real latent vector")
-            self.reset_button = widgets.Button(description="reset")
-            self.random_button.on_click(lambda _: self.set_latent(self._codes[self._rng.integers(len(self._codes))]))
-            self.reset_button.on_click(lambda _: self.set_latent(self._origin))
-            for slider in sliders:
-                slider.observe(self._redraw, names="value")
-            controls = widgets.VBox([*sliders, widgets.HBox([self.random_button, self.reset_button])])
-            super().__init__([widgets.HBox([controls, self.image])])
-            self._redraw()
-
-        def latent(self) -> np.ndarray:
-            """The latent vector the sliders show now."""
-            return np.array([s.value for s in self.sliders], dtype=np.float64)
-
-        def set_latent(self, values) -> None:
-            """Move every slider (clipped to its range) and redraw once."""
-            self._hold = True
-            try:
-                for slider, value in zip(self.sliders, np.asarray(values, dtype=np.float64)):
-                    slider.value = float(np.clip(value, slider.min, slider.max))
-            finally:
-                self._hold = False
-            self._redraw()
-
-        def _redraw(self, change=None) -> None:
-            if getattr(self, "_hold", False):
-                return
-            decoded = _as_array(self._decode(self.latent())).reshape(self._shape)
-            self.image.value = _png(decoded, self._range, self._scale)
-
-        def _repr_mimebundle_(self, **kwargs):
-            bundle = super()._repr_mimebundle_(**kwargs) or {}
-            dim = len(self.sliders)
-            note = (f"Latent explorer: {dim} sliders, one per latent dimension, and the image "
-                    "decoded from them. It needs a live Python kernel.")
-            bundle["text/plain"] = f"[live controls] {note}"
-            bundle["text/html"] = (
-                '<div class="admonition note labs-live-only">'
-                '<p class="admonition-title">Live controls</p>'
-                f"<p>{html.escape(note)} Open this page in Colab or JupyterLab (the launch "
-                "button at the top of the page) and run the cells to move the sliders.</p></div>"
-            )
-            return bundle
-
-    return LatentExplorer
-
-
-def __getattr__(name: str):
-    # ``labs.interactive.LatentExplorer`` is built on first use, so that importing this module
-    # (the book build does) does not import ipywidgets.
-    if name == "LatentExplorer":
-        return _explorer_class()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-# ----------------------------------------------------------------------------------------------
-# The Sphinx side: ship plotly.js with the book
-
-
-def _copy_plotly_js(app, exception) -> None:
-    if exception is None and getattr(app.builder, "format", "") == "html":
-        target = Path(app.outdir) / "_static" / PLOTLY_JS
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(plotly_js_path(), target)
-
-
-def _drop_duplicate_scripts(app, pagename, templatename, context, doctree) -> None:
-    # sphinx-thebe registers its inline configuration script (`const THEBE_JS_URL = ...`) with
-    # both Sphinx's registry and the HTML builder (once with filename None, once with ""), so
-    # every page gets it twice and the second copy throws "Identifier 'THEBE_JS_URL' has already
-    # been declared". Keep each script (same file, same attributes) once.
-    scripts = context.get("script_files")
-    if not scripts:
-        return
-    seen, kept = set(), []
-    for script in scripts:
-        attributes = tuple(sorted(getattr(script, "attributes", {}).items()))
-        key = (getattr(script, "filename", str(script)) or "", attributes)
-        if key not in seen:
-            seen.add(key)
-            kept.append(script)
-    context["script_files"] = kept
-
-
-def setup(app) -> dict:
-    """Sphinx extension entry point (``_config.yml`` lists ``labs.interactive``): after an HTML
-    build, copy the installed plotly package's ``plotly.min.js`` into ``_static/``; on every
-    page, drop the scripts that other extensions added twice."""
-    plotly_js_path()  # fail at the start of the build, not the end, if plotly is broken
-    app.connect("build-finished", _copy_plotly_js)
-    app.connect("html-page-context", _drop_duplicate_scripts, priority=900)
-    # A change to this file changes what every page contains: Sphinx rebuilds all of them when
-    # an extension's env_version changes, so derive it from the file itself.
-    source = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
-    return {"parallel_read_safe": True, "parallel_write_safe": True,
-            "env_version": int(source[:8], 16)}

@@ -1,6 +1,6 @@
 """Measures for any set of vectors: reconstruction error, linear probes, and the PCA baseline.
 
-Used in: chapter 3 (autoencoders against PCA, probes of latent vectors), chapters 4, 5.1, 5.2 and 6
+Used in: chapter 3 (autoencoders against PCA, probes of latent vectors), chapters 4, 5.1, 5.2, 5.3 and 6
 (the same probes and baselines on other embedding vectors).
 
 Every function takes plain arrays (NumPy arrays or torch tensors, one row per example) and
@@ -37,14 +37,38 @@ def check_vectors(X, name: str = "X", *, dim: int | None = None) -> np.ndarray:
     if not np.issubdtype(X.dtype, np.number):
         raise ValueError(f"{name} has dtype {X.dtype}; expected numbers")
     X = X.astype(np.float64 if X.dtype == np.float64 else np.float32, copy=False)
-    if not np.isfinite(X).all():
-        bad = int((~np.isfinite(X)).any(axis=1).sum())
-        raise ValueError(
-            f"{name} contains NaN or infinite values in {bad} row(s); drop or impute them first"
-        )
+    check_finite_rows(X, name)
     if dim is not None and X.shape[1] != dim:
         raise ValueError(f"{name} has {X.shape[1]} features per example; expected {dim}")
     return X
+
+
+def check_finite_rows(X, name: str = "X", *, labels=None,
+                      fix: str = "drop or impute them first") -> None:
+    """Raise ``ValueError`` if a row of the 2-D array or tensor ``X`` holds NaN or infinity.
+
+    The message counts the bad rows and names the first: ``labels[row]`` when ``labels`` (one
+    per row, e.g. the words of word vectors) is given, else its row number; ``fix`` ends it.
+    """
+    finite = np.isfinite(X.detach().cpu().numpy() if hasattr(X, "detach") else np.asarray(X))
+    bad = ~finite.all(axis=1)
+    if bad.any():
+        first = int(np.argmax(bad))
+        where = f"the first is {labels[first]!r}" if labels is not None else f"the first is row {first}"
+        raise ValueError(
+            f"{name} contains NaN or infinite values in {int(bad.sum())} row(s) ({where}); {fix}"
+        )
+
+
+def check_k(k, n: int, what: str) -> int:
+    """Return ``k`` as an int after checking ``1 <= k <= n``; ``what`` says what ``n`` counts.
+
+    One check for every "the k nearest / k components" argument, so that a negative, zero or
+    too large ``k`` gets the same message everywhere instead of a bare torch or NumPy error.
+    """
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= n:
+        raise ValueError(f"k must be between 1 and {n} ({what}), got {k!r}")
+    return int(k)
 
 
 def check_labels(y, n: int, name: str = "y") -> np.ndarray:
@@ -223,16 +247,14 @@ def pca_reconstruction(X_train, X_test, k: int, *, seed: int = 0) -> PCAReconstr
 
     X_train = check_vectors(X_train, "X_train")
     X_test = check_vectors(X_test, "X_test", dim=X_train.shape[1])
-    limit = min(X_train.shape)
-    if not isinstance(k, (int, np.integer)) or not 1 <= k <= limit:
-        raise ValueError(f"k must be an integer from 1 to {limit} (min of n_train and d), got {k!r}")
+    k = check_k(k, min(X_train.shape), "the smaller of n_train and d")
     with repro.one_thread():
-        pca = PCA(n_components=int(k), random_state=seed).fit(X_train)
+        pca = PCA(n_components=k, random_state=seed).fit(X_train)
         codes_test = pca.transform(X_test)
         reconstruction = pca.inverse_transform(codes_test)
         codes_train = pca.transform(X_train)
     return PCAReconstruction(
-        k=int(k),
+        k=k,
         codes_train=codes_train,
         codes_test=codes_test,
         reconstruction=reconstruction,
@@ -266,3 +288,32 @@ def effective_dimension(features, share: float = 0.99) -> int:
         values = torch.linalg.svdvals(X - X.mean(0)) ** 2
     cumulative = torch.cumsum(values, 0) / values.sum()
     return int((cumulative < share - 1e-12).sum()) + 1
+
+
+def canonical_correlations(X, Y) -> np.ndarray:
+    """Canonical correlations between two sets of vectors for the same rows, largest first.
+
+    ``X`` is ``(n, p)``, ``Y`` is ``(n, q)``; returns ``min(p, q)`` values in [0, 1]. They do
+    not change under any invertible linear map of either set, so they compare two factor
+    matrices that agree only up to a rotation or scaling, as learned and planted factors do.
+    Used in: chapters 5.3 and 6.
+    """
+    X, Y = np.asarray(X, float), np.asarray(Y, float)
+    if X.ndim != 2 or Y.ndim != 2 or len(X) != len(Y):
+        raise ValueError(f"need (n, p) and (n, q) arrays with the same n, got {X.shape} and {Y.shape}")
+    if len(X) <= max(X.shape[1], Y.shape[1]):
+        raise ValueError(f"need more rows ({len(X)}) than columns ({X.shape[1]}, {Y.shape[1]})")
+    qx, _ = np.linalg.qr(X - X.mean(0))
+    qy, _ = np.linalg.qr(Y - Y.mean(0))
+    values = np.linalg.svd(qx.T @ qy, compute_uv=False)
+    return np.clip(values[: min(X.shape[1], Y.shape[1])], 0.0, 1.0)
+
+
+def singular_value_shares(table) -> np.ndarray:
+    """Share of the (centred) table's total variance carried by each singular direction, largest first.
+
+    Used in: chapter 5.3.
+    """
+    table = np.asarray(table, float)
+    values = np.linalg.svd(table - table.mean(0), compute_uv=False) ** 2
+    return values / values.sum()

@@ -1,6 +1,6 @@
 """Recommenders: user/item embedding tables and collaborative-filtering latent factors.
 
-Used in: chapter 5.3.
+Used in: chapters 5.3 and 6.
 
 Everything works on a :class:`Ratings` table (one row per observed user–item rating). The
 chapter's data is synthetic (:func:`make_synthetic_ratings`): every rating is made from planted
@@ -22,7 +22,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import zipfile
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -141,6 +141,11 @@ class SyntheticConfig:
     bias: float = 0.4
     noise: float = 0.5
 
+    def __post_init__(self):
+        repro.check_positive(self, "n_users", "n_items", "rank")
+        if not 0 < self.density <= 1:
+            raise ValueError(f"density must be in (0, 1], got {self.density}")
+
 
 @dataclass(frozen=True)
 class SyntheticRatings:
@@ -167,10 +172,6 @@ def make_synthetic_ratings(config: SyntheticConfig | None = None, *, seed: int =
     Used in: chapter 5.3.
     """
     c = config or SyntheticConfig()
-    if c.n_users < 1 or c.n_items < 1 or c.rank < 1:
-        raise ValueError(f"n_users, n_items and rank must be positive, got {c}")
-    if not 0 < c.density <= 1:
-        raise ValueError(f"density must be in (0, 1], got {c.density}")
     rng = np.random.default_rng(seed)
     scale = (c.signal**2 / c.rank) ** 0.25  # so that std(user · item) = signal
     user_factors = rng.normal(0, scale, (c.n_users, c.rank))
@@ -244,8 +245,13 @@ class MFConfig:
     reg: float = 1.0
     iterations: int = 15
 
+    def __post_init__(self):
+        repro.check_positive(self, "rank", "iterations")
+        if self.reg < 0:
+            raise ValueError(f"reg must be non-negative, got {self.reg}")
 
-@dataclass
+
+@dataclass(frozen=True, eq=False)
 class MFResult:
     """Latent factors and biases learned by :func:`train_mf`; ``history`` is the training RMSE per sweep."""
 
@@ -256,6 +262,7 @@ class MFResult:
     mean: float
     history: list[float]
     config: MFConfig
+    from_cache: bool = False
 
     def predict(self, users, items) -> np.ndarray:
         """Predicted ratings of the given user–item pairs (ids checked)."""
@@ -312,7 +319,8 @@ def _ratings_fingerprint(ratings: Ratings) -> str:
     return cache.fingerprint(ratings.users, ratings.items, ratings.ratings, ratings.n_users, ratings.n_items)
 
 
-def train_mf(train: Ratings, config: MFConfig | None = None, *, seed: int = 0) -> MFResult:
+def train_mf(train: Ratings, config: MFConfig | None = None, *, seed: int = 0,
+             device: str = "auto") -> MFResult:
     """Matrix factorisation with biases by alternating least squares (cached).
 
     Learns ``rank`` latent factors per user and per item so that
@@ -331,11 +339,12 @@ def train_mf(train: Ratings, config: MFConfig | None = None, *, seed: int = 0) -
         with repro.one_thread():
             return _train_mf(train, config, seed)
 
-    entry = cache.cached("mf-als", {**asdict(config), "seed": seed}, build, data=_ratings_fingerprint(train))
+    entry = cache.train_or_load("mf-als", config, build, seed=seed, data=_ratings_fingerprint(train))
     p = entry.payload
     return MFResult(
         p["user_factors"].numpy(), p["item_factors"].numpy(), p["user_bias"].numpy(),
-        p["item_bias"].numpy(), float(p["mean"]), [float(v) for v in p["history"]], config,
+        p["item_bias"].numpy(), float(p["mean"]), cache.floats(p["history"]), config,
+        entry.from_cache,
     )
 
 
@@ -352,6 +361,9 @@ class EmbeddingConfig:
     batch_size: int = 1024
     lr: float = 0.01
     reg: float = 7.0  # L2 penalty λ on both tables, as in matrix factorisation (see train_embedding_model)
+
+    def __post_init__(self):
+        repro.check_positive(self, "dim", "epochs", "batch_size")
 
 
 class EmbeddingRecommender(nn.Module):
@@ -377,13 +389,14 @@ class EmbeddingRecommender(nn.Module):
         return self.mean + self.user_bias(users)[:, 0] + self.item_bias(items)[:, 0] + dots
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class EmbeddingResult:
     """What :func:`train_embedding_model` returns: the model (eval mode, CPU) and the loss per epoch."""
 
     model: EmbeddingRecommender
     history: list[float]
     config: EmbeddingConfig
+    from_cache: bool = False
 
     @property
     def user_vectors(self) -> np.ndarray:
@@ -422,7 +435,7 @@ def _train_embedding(train: Ratings, config: EmbeddingConfig, seed: int, device:
             optimiser.step()
             total += mse.item() * len(b)
         history.append(total / len(order))
-    return {"state": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}, "history": history}
+    return {"state": cache.state_of(model), "history": history}
 
 
 def train_embedding_model(
@@ -439,62 +452,19 @@ def train_embedding_model(
     config = config or EmbeddingConfig()
     if not isinstance(train, Ratings):
         raise TypeError(f"train must be a labs.recsys.Ratings table, got {type(train).__name__}")
-    if config.dim < 1 or config.epochs < 1 or config.batch_size < 1:
-        raise ValueError(f"dim, epochs and batch_size must be positive, got {config}")
     used = repro.pick_device(device)
 
     def build():
         with repro.one_thread():
             return _train_embedding(train, config, seed, used)
 
-    entry = cache.cached(
-        "embedding-recommender", {**asdict(config), "seed": seed, "device": used.split(":")[0]},
-        build, data=_ratings_fingerprint(train),
+    entry = cache.train_or_load(
+        "embedding-recommender", config, build, seed=seed, device=used,
+        data=_ratings_fingerprint(train),
+        models={"state": lambda: EmbeddingRecommender(train.n_users, train.n_items, config.dim)},
     )
-    model = EmbeddingRecommender(train.n_users, train.n_items, config.dim)
-    model.load_state_dict(entry.payload["state"])
-    model.eval()
-    return EmbeddingResult(model, [float(v) for v in entry.payload["history"]], config)
-
-
-# --------------------------------------------------------------------------------------------
-# Comparing learned vectors with planted ones
-# --------------------------------------------------------------------------------------------
-
-def canonical_correlations(X, Y) -> np.ndarray:
-    """Canonical correlations between two sets of vectors for the same rows, largest first.
-
-    ``X`` is ``(n, p)``, ``Y`` is ``(n, q)``; returns ``min(p, q)`` values in [0, 1]. They do
-    not change under any invertible linear map of either set, so they compare two factor
-    matrices that agree only up to a rotation or scaling, as learned and planted factors do.
-    """
-    X, Y = np.asarray(X, float), np.asarray(Y, float)
-    if X.ndim != 2 or Y.ndim != 2 or len(X) != len(Y):
-        raise ValueError(f"need (n, p) and (n, q) arrays with the same n, got {X.shape} and {Y.shape}")
-    if len(X) <= max(X.shape[1], Y.shape[1]):
-        raise ValueError(f"need more rows ({len(X)}) than columns ({X.shape[1]}, {Y.shape[1]})")
-    qx, _ = np.linalg.qr(X - X.mean(0))
-    qy, _ = np.linalg.qr(Y - Y.mean(0))
-    values = np.linalg.svd(qx.T @ qy, compute_uv=False)
-    return np.clip(values[: min(X.shape[1], Y.shape[1])], 0.0, 1.0)
-
-
-def singular_value_shares(table) -> np.ndarray:
-    """Share of the (centred) table's total variance carried by each singular direction, largest first."""
-    table = np.asarray(table, float)
-    values = np.linalg.svd(table - table.mean(0), compute_uv=False) ** 2
-    return values / values.sum()
-
-
-def nearest_items(vectors, item: int, k: int = 5) -> np.ndarray:
-    """The ``k`` items whose vectors have the largest cosine similarity to ``item``'s (itself excluded)."""
-    vectors = np.asarray(vectors, float)
-    if not 0 <= item < len(vectors):
-        raise ValueError(f"unknown item id {item}: there are items 0 to {len(vectors) - 1}")
-    unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-    similarity = unit @ unit[item]
-    similarity[item] = -np.inf
-    return np.argsort(-similarity, kind="stable")[:k]
+    return EmbeddingResult(entry.models["state"], cache.floats(entry.payload["history"]), config,
+                           entry.from_cache)
 
 
 # --------------------------------------------------------------------------------------------

@@ -13,15 +13,16 @@ Environment variables read here (all optional):
 
 from __future__ import annotations
 
-import json
 import os
 import random
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Iterable, Iterator, TypeVar
+from typing import TYPE_CHECKING, Iterable, Iterator, TypeVar
 
 import numpy as np
+
+if TYPE_CHECKING:  # torch is imported where it is needed: importing repro stays fast
+    import torch
 
 DEFAULT_THREADS = 2
 T = TypeVar("T")
@@ -46,6 +47,14 @@ def set_seed(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)  # also seeds every CUDA device
+
+
+def check_positive(config, *names: str) -> None:
+    """Refuse a config whose fields ``names`` are not positive: "window must be positive, got 0"."""
+    for name in names:
+        value = getattr(config, name)
+        if not value > 0:
+            raise ValueError(f"{name} must be positive, got {value}")
 
 
 def thread_count() -> int:
@@ -165,69 +174,3 @@ def setup(seed: int = 0, *, device: str = "auto", threads: int | None = None) ->
     return ReproState(
         seed=seed, device=pick_device(device), threads=used_threads, progress=progress_enabled()
     )
-
-
-RESULTS_FILE = "benchmarks/results.json"
-
-
-@dataclass(frozen=True)
-class RunTime:
-    """How long a notebook took on the course's reference machine (``make benchmarks``)."""
-
-    notebook: str  # path from the repository root, e.g. "book/01_embedding.ipynb"
-    isolated_cold: float  # seconds alone, from an empty cache (it trains everything it uses)
-    course_cold: float  # seconds in reading order, the cache filled by the chapters before it
-    warm: float  # seconds with every model already cached
-    peak_mb: float  # peak resident memory of the kernel
-    machine: str  # date and core count of the measurement
-
-    def __str__(self) -> str:
-        return "\n".join([
-            f"{self.notebook}, measured {self.machine}:",
-            f"  from an empty cache  {self.isolated_cold:6.1f} s",
-            f"  in reading order     {self.course_cold:6.1f} s",
-            f"  with the cache full  {self.warm:6.1f} s",
-            f"  peak memory          {self.peak_mb:6,.0f} MB",
-        ])
-
-
-def measured_run_time(notebook: str, results: str | os.PathLike | None = None) -> RunTime:
-    """The committed measurement of ``notebook`` from ``benchmarks/results.json``.
-
-    ``results`` defaults to that file in the course's repository (present in a clone, absent
-    when ``labs`` was installed from a wheel or in Colab: then :class:`FileNotFoundError`).
-    """
-    path = Path(results) if results is not None else Path(__file__).resolve().parents[1] / RESULTS_FILE
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"no benchmark results at {path}: they ship with the course's repository, not with "
-            "the labs package; clone the repository, or see the book's 'Reproducibility and "
-            "performance' page"
-        )
-    measured = json.loads(path.read_text(encoding="utf-8"))
-    rows = measured.get("notebooks", {})
-    if notebook not in rows:
-        raise KeyError(f"{notebook!r} has no measurement in {path.name}; measured notebooks: "
-                       f"{', '.join(sorted(rows)) or 'none'} (run `make benchmarks` to add it)")
-    row, m = rows[notebook], measured["machine"]
-    return RunTime(
-        notebook=notebook,
-        isolated_cold=row["isolated_cold"]["seconds"],
-        course_cold=row["course_cold"]["seconds"],
-        warm=row["warm"]["seconds"],
-        peak_mb=max(run["peak_rss_mb"] for run in row.values()),
-        machine=f"{m['date']} on {m['cores']} cores",
-    )
-
-
-def run_time_note(notebook: str, results: str | os.PathLike | None = None) -> str:
-    """One line for a chapter to print: its measured run time, or where to find it.
-
-    Unlike :func:`measured_run_time` it never raises for a missing results file, so a chapter
-    opened in Colab (no repository checkout) still runs to the end.
-    """
-    try:
-        return str(measured_run_time(notebook, results))
-    except FileNotFoundError:
-        return ("run times are measured by `make benchmarks` in the course's repository; "
-                "see the book's 'Reproducibility and performance' page")

@@ -25,17 +25,24 @@ rank) are reported in ``notes``, not hidden in the verdict.
 
 from __future__ import annotations
 
+import functools
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 import torch
 from torch import nn
 
-from labs import cache, repro
-from labs.autoencoder import AutoencoderConfig
+from labs import repro
+from labs.autoencoder import VAE, AutoencoderResult, ConvAutoencoder, MLPAutoencoder
+from labs.category import CategoryResult
+from labs.graph import NodeVectors
 from labs.metrics import effective_dimension, matrix_rank
+from labs.recsys import EmbeddingResult
+from labs.text import TrainedVectors, WordVectors
+from labs.transformer import Encoding, TransformerEncoder
+from labs.vision import CNNResult, ViTResult
 
 EMBEDDING, LATENT = "embedding vector", "latent vector"
 SHARE = 0.99  # variance share that defines the effective dimension
@@ -182,36 +189,70 @@ def _table(weight, rows: int, what: str, name: str) -> _Found:
     return _found(_as_matrix(weight), float(rows), f"one of {rows:,} {what} (one-hot)", None, name)
 
 
+def _named_table(source, layer: str) -> _Found:
+    """A table attribute of a result, e.g. ``MFResult.item_factors``: one row per id."""
+    if not hasattr(source, layer):
+        raise TaxonomyError(f"{type(source).__name__} has no attribute {layer!r} to classify")
+    table = getattr(source, layer)
+    if isinstance(table, nn.Embedding):
+        table = table.weight
+    matrix = _as_matrix(table, layer)
+    return _table(matrix, len(matrix), "ids", layer)
+
+
+# What each kind of source holds is one function per type below (see :func:`classify`); anything
+# else is a named table of a result (with ``layer``) or plain vectors.
+@functools.singledispatch
 def _extract(source, inputs, layer) -> _Found:
     """The vectors of ``source`` and what they stand for (see :func:`classify` for the kinds)."""
-    # Results of the course's training functions carry their model or vectors.
-    if hasattr(source, "nodes") and hasattr(source, "matrix"):  # labs.graph.NodeVectors
-        return _table(source.matrix(), len(source.nodes), "nodes", "node2vec")
-    if hasattr(source, "vectors") and hasattr(source.vectors, "words"):  # labs.text.TrainedVectors
-        source = source.vectors
-    if isinstance(getattr(source, "model", None), nn.Module) and (layer is None or not hasattr(source, layer)):
-        source = source.model  # AutoencoderResult, CNNResult, ViTResult, EmbeddingResult
-    if hasattr(source, "words") and hasattr(source, "vectors"):  # labs.text.WordVectors
-        return _table(source.vectors, len(source.words), "words", getattr(source, "name", "word vectors"))
-    if hasattr(source, "token_vectors") and hasattr(source, "cls"):  # labs.text.Encoding
-        if layer not in ("cls", "mean"):
-            raise TaxonomyError("a sentence encoding holds two kinds of vector: pass layer='cls' or layer='mean'")
-        tokens = np.array([len(t) for t in source.token_vectors])
-        dim = int(source.token_vectors[0].shape[1])
-        vectors = source.cls if layer == "cls" else source.mean
-        return _found(_as_matrix(vectors), float(tokens.mean() * dim), f"{tokens.mean():.1f} tokens x {dim} (mean)",
-                      None, "[CLS] vector" if layer == "cls" else "mean pooling")
-    if isinstance(source, nn.Module):
-        return _extract_module(source, inputs, layer)
-    if layer is not None:  # a named table of a result, e.g. MFResult.item_factors
-        if not hasattr(source, layer):
-            raise TaxonomyError(f"{type(source).__name__} has no attribute {layer!r} to classify")
-        table = getattr(source, layer)
-        if isinstance(table, nn.Embedding):
-            table = table.weight
-        matrix = _as_matrix(table, layer)
-        return _table(matrix, len(matrix), "ids", layer)
+    if layer is not None:
+        return _named_table(source, layer)
     return _found(_as_matrix(source), None, "", None, "vectors")
+
+
+@_extract.register
+def _(source: NodeVectors, inputs, layer) -> _Found:
+    return _table(source.matrix(), len(source.nodes), "nodes", "node2vec")
+
+
+@_extract.register
+def _(source: TrainedVectors, inputs, layer) -> _Found:
+    return _extract(source.vectors, inputs, layer)
+
+
+@_extract.register
+def _(source: WordVectors, inputs, layer) -> _Found:
+    return _table(source.vectors, len(source.words), "words", source.name)
+
+
+@_extract.register
+def _(source: Encoding, inputs, layer) -> _Found:
+    if layer not in ("cls", "mean"):
+        raise TaxonomyError("a sentence encoding holds two kinds of vector: pass layer='cls' or layer='mean'")
+    tokens = np.array([len(t) for t in source.token_vectors])
+    dim = int(source.token_vectors[0].shape[1])
+    vectors = source.cls if layer == "cls" else source.mean
+    return _found(_as_matrix(vectors), float(tokens.mean() * dim), f"{tokens.mean():.1f} tokens x {dim} (mean)",
+                  None, "[CLS] vector" if layer == "cls" else "mean pooling")
+
+
+@_extract.register(AutoencoderResult)
+@_extract.register(TransformerEncoder)
+@_extract.register(CNNResult)
+@_extract.register(ViTResult)
+@_extract.register(EmbeddingResult)
+@_extract.register(CategoryResult)
+def _(source, inputs, layer) -> _Found:
+    """A training result (or the Transformer): its model, unless ``layer`` names a table of the
+    result itself."""
+    if layer is not None and hasattr(source, layer):
+        return _named_table(source, layer)
+    return _extract(source.model, inputs, layer)
+
+
+@_extract.register
+def _(source: nn.Module, inputs, layer) -> _Found:
+    return _extract_module(source, inputs, layer)
 
 
 def _first_leaf(module: nn.Module):
@@ -241,7 +282,7 @@ def _extract_module(model: nn.Module, inputs, layer):
         return _found(_as_matrix(out), float(dim), f"{dim:,} input values", batch.flatten(1).numpy(), f"{name}.{layer}")
     if isinstance(model, nn.Embedding):
         return _table(model.weight, model.num_embeddings, "ids", "nn.Embedding")
-    if hasattr(model, "encode") and hasattr(model, "input_dim"):  # the course's autoencoders and VAE
+    if isinstance(model, (MLPAutoencoder, ConvAutoencoder, VAE)):
         dim = int(model.input_dim)
         description = f"{dim:,} input values"
         if inputs is None:
@@ -296,7 +337,7 @@ def classify(
         source: a trained model or its vectors: ``nn.Embedding``; ``labs.text.WordVectors`` or a
             training result holding them; ``labs.graph.NodeVectors``; a course autoencoder or VAE
             (or its result) with ``inputs``; any ``nn.Module`` with ``inputs`` (its output) or
-            with ``layer`` and ``inputs`` (that layer's output); a ``labs.text.Encoding`` with
+            with ``layer`` and ``inputs`` (that layer's output); a ``labs.transformer.Encoding`` with
             ``layer="cls"`` or ``"mean"``; an object with a table attribute named by ``layer``
             (e.g. ``MFResult``, ``layer="item_factors"``); or vectors, ``(n, d)`` or a list of
             equal-length vectors, with ``input_dim``.
@@ -517,120 +558,3 @@ def plot_dimensions(verdicts, *, ax=None, title: str | None = None):
     if title:
         ax.set_title(title)
     return ax
-
-
-# --------------------------------------------------------------------------------------------
-# Chapter 4's two models: a category table trained on a task, and 32x32 digits
-# --------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class CategoryConfig:
-    """An ``nn.Embedding(n_categories, dim)`` followed by a linear map to the 64 pixels of a digit.
-
-    The task: draw the digit of a class from the class id alone. Full-batch Adam, ``steps`` steps.
-    """
-
-    dim: int = 64
-    steps: int = 400
-    lr: float = 0.05
-
-
-class CategoryDecoder(nn.Module):
-    """Class id → embedding vector (``dim`` numbers) → 64 pixel values. ``forward(ids) -> (n, 64)``."""
-
-    def __init__(self, n_categories: int, dim: int, out: int):
-        super().__init__()
-        self.embedding = nn.Embedding(n_categories, dim)
-        self.head = nn.Linear(dim, out)
-
-    def forward(self, ids: torch.Tensor) -> torch.Tensor:
-        return self.head(self.embedding(ids))
-
-
-@dataclass
-class CategoryResult:
-    """What :func:`train_category_embedding` returns; MSEs are per pixel on the digits' sets."""
-
-    model: CategoryDecoder
-    train_mse: float
-    test_mse: float
-    history: list[float]
-    config: CategoryConfig = field(default_factory=CategoryConfig)
-
-
-def class_means_mse(data) -> tuple[float, float]:
-    """Train and test MSE of predicting each digit by its class's mean training image.
-
-    That is the best any function of the class id alone can do on the training set (the
-    least-squares answer for a one-hot input), the bar a category embedding is measured against.
-    """
-    means = np.stack([data.X_train[data.y_train == c].mean(0) for c in range(10)])
-    return (float(((data.X_train - means[data.y_train]) ** 2).mean()),
-            float(((data.X_test - means[data.y_test]) ** 2).mean()))
-
-
-def _train_category(config: CategoryConfig, data, seed: int) -> dict:
-    with repro.one_thread():
-        repro.set_seed(seed)
-        model = CategoryDecoder(10, config.dim, data.X_train.shape[1])
-        ids, X = torch.as_tensor(data.y_train), torch.as_tensor(data.X_train)
-        optimiser = torch.optim.Adam(model.parameters(), lr=config.lr)
-        history = []
-        for step in range(config.steps):
-            loss = (model(ids) - X).pow(2).mean()
-            optimiser.zero_grad()
-            loss.backward()
-            optimiser.step()
-            history.append(loss.item())
-        with torch.no_grad():
-            test = float((model(torch.as_tensor(data.y_test)) - torch.as_tensor(data.X_test)).pow(2).mean())
-            train = float((model(ids) - X).pow(2).mean())
-    return {"state": {k: v.detach().clone() for k, v in model.state_dict().items()},
-            "history": history, "train_mse": train, "test_mse": test}
-
-
-def train_category_embedding(config: CategoryConfig | None = None, data=None, *, seed: int = 0) -> CategoryResult:
-    """Train :class:`CategoryDecoder` on the digits (class id → image), cached; CPU, one thread.
-
-    Args:
-        config: embedding size and training settings (:class:`CategoryConfig`).
-        data: a ``labs.data.DigitsSplit`` (default ``load_digits()``).
-        seed: seeds the initial weights.
-
-    Used in: chapter 4.
-    """
-    from labs.data import load_digits
-
-    config = config or CategoryConfig()
-    if not isinstance(config.dim, int) or config.dim < 1 or config.steps < 1 or not config.lr > 0:
-        raise ValueError(f"dim and steps must be positive integers and lr positive, got {config}")
-    data = data if data is not None else load_digits()
-    entry = cache.cached("category-embedding", {**asdict(config), "seed": seed}, lambda: _train_category(config, data, seed),
-                         data=cache.fingerprint(data.X_train, data.y_train, data.X_test, data.y_test))
-    model = CategoryDecoder(10, config.dim, data.X_train.shape[1])
-    model.load_state_dict(entry.payload["state"])
-    model.eval()
-    p = entry.payload
-    return CategoryResult(model, float(p["train_mse"]), float(p["test_mse"]), [float(v) for v in p["history"]], config)
-
-
-# Chapter 4's two autoencoders, named once so that chapters 4 and 6 and their solutions train (and
-# load from the cache) the same models. Every setting is spelled out: a change of the library's
-# defaults must not silently change these models.
-BOTTLENECK = AutoencoderConfig(k=128, hidden=(256,), kind="mlp", activation="elu", output="sigmoid",
-                               epochs=30, batch_size=64, lr=5e-3)  # 32x32 digits: 1,024 -> 128
-SPARSE = AutoencoderConfig(k=128, hidden=(256,), kind="mlp", activation="elu", output="sigmoid",
-                           epochs=40, batch_size=64, lr=5e-3, sparsity=0.3, overcomplete=True)  # 64 -> 128
-
-
-def upsample_images(X, side: int = 8, size: int = 32) -> np.ndarray:
-    """Square images ``(n, side*side)`` resized to ``(n, size*size)`` by bilinear interpolation.
-
-    Used in: chapter 4 (8x8 digits as 32x32 = 1,024-pixel images, for a 1024 → 128 bottleneck).
-    """
-    X = np.asarray(X, dtype=np.float32)
-    if X.ndim != 2 or X.shape[1] != side * side:
-        raise ValueError(f"images have shape {X.shape}; expected (n, {side * side}) flattened {side}x{side} images")
-    batch = torch.as_tensor(X).reshape(-1, 1, side, side)
-    big = nn.functional.interpolate(batch, size=(size, size), mode="bilinear", align_corners=False)
-    return big.reshape(len(X), size * size).clamp(0, 1).numpy()

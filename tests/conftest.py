@@ -52,3 +52,13 @@ def built_book():
     if result.returncode != 0:
         pytest.fail(f"the book build failed (-W -n):\n{result.stdout[-6000:]}\n{result.stderr[-6000:]}")
     return ROOT / "_build" / "html"
+
+
+def plotly_static():
+    """The book's Sphinx extension ``book/_ext/plotly_static.py`` (it is not part of labs)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("plotly_static", ROOT / "book" / "_ext" / "plotly_static.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

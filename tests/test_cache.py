@@ -128,3 +128,36 @@ def test_clear_empties_the_cache(cache_folder):
     cache.cached("toy", {"k": 1}, build)
     cache.cached("toy", {"k": 2}, build)
     assert cache.clear() == 2 and not list(cache_folder.glob("*.pt"))
+
+
+def test_train_or_load_trains_once_then_loads_the_weights_into_a_fresh_model(cache_folder):
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class Config:
+        width: int = 3
+
+    builds, made = [], []
+
+    def build():
+        builds.append(1)
+        model = torch.nn.Linear(2, Config().width)
+        return {"state": cache.state_of(model), "history": [1.0, 0.5]}
+
+    def make():
+        made.append(len(builds))  # how many trainings had run when the model was made
+        return torch.nn.Linear(2, 3).train()
+
+    first = cache.train_or_load("toy-model", Config(), build, seed=0, device="cpu", models={"state": make})
+    again = cache.train_or_load("toy-model", Config(), build, seed=0, device="cpu", models={"state": make})
+    assert (first.from_cache, again.from_cache, len(builds)) == (False, True, 1)
+    assert made == [1, 1]  # a model function is called after training, never before
+    model = again.models["state"]
+    assert not model.training
+    assert torch.equal(model.weight, first.models["state"].weight)
+    other_seed = cache.train_or_load("toy-model", Config(), build, seed=1, device="cpu")
+    assert not other_seed.from_cache and len(builds) == 2
+    on_gpu = cache.train_or_load("toy-model", Config(), build, seed=0, device="cuda:0")
+    assert not on_gpu.from_cache  # the device kind is part of the key
+    uncached = cache.train_or_load("toy-model", Config(), build, seed=0, device="cpu", use_cache=False)
+    assert not uncached.from_cache and len(builds) == 4

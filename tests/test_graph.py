@@ -64,6 +64,15 @@ def test_graphs_that_walks_cannot_cover_are_refused():
         graph.check_graph(nx.DiGraph([(0, 1)]))
 
 
+def test_nodes_whose_names_collide_are_refused(cache_folder):
+    clash = nx.Graph([(1, "1"), ("1", 2), (2, 1)])
+    with pytest.raises(ValueError, match=r"nodes \[1, '1'\] have the same name '1'.*share one vector; "
+                                         r"relabel them first, e\.g\. .*networkx\.relabel_nodes"):
+        graph.train_node2vec(clash)
+    with pytest.raises(ValueError, match="same name"):
+        graph.random_walks(clash)
+
+
 def test_config_refuses_bad_values():
     with pytest.raises(ValueError, match="dimensions must be positive, got 0"):
         graph.Node2VecConfig(dimensions=0)

@@ -6,12 +6,11 @@ import json
 import re
 import subprocess
 import sys
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, plotly_static
 from labs import interactive
 
 sys.path.insert(0, str(ROOT / "tools"))
@@ -132,7 +131,7 @@ def test_titles_are_html_text_above_the_figure_and_in_plotlys_own_json(frames):
     title = "From a 0 to a 6 along a straight line <in> the latent space of PCA"
     figure = interactive.interpolation_slider(frames, (8, 8), title=title)
     assert "title" not in figure.spec["layout"]  # plotly places multi-line titles badly
-    assert f'<p class="labs-figure-title"' in figure.html()
+    assert '<p class="labs-figure-title"' in figure.html()
     assert "From a 0 to a 6 along a straight line &lt;in&gt; the latent space" in figure.html()
     assert figure.plotly_json()["layout"]["title"]["text"] == title
 
@@ -150,7 +149,7 @@ def test_bundle_has_html_for_the_book_json_for_jupyterlab_and_text(vectors):
 
 
 def test_figures_are_small_and_never_embed_plotly_js(vectors, frames):
-    plotly_js = interactive.plotly_js_path().read_text(encoding="utf-8")
+    plotly_js = plotly_static().plotly_js_path().read_text(encoding="utf-8")
     sizes = {
         "3-D view of 40 vectors": interactive.plot_vectors_3d(
             np.random.default_rng(1).normal(size=(40, 384)), [f"w{i}" for i in range(40)],
@@ -229,108 +228,7 @@ def test_alt_text_is_escaped_into_the_aria_label(vectors):
 # ---------------------------------------------------------------- the live explorer
 
 
-def make_explorer(**kwargs):
-    latents = np.random.default_rng(0).normal(size=(50, 3))
-    calls = []
-
-    def decode(z):
-        calls.append(np.array(z))
-        return np.clip(np.outer(np.linspace(0, 1, 8), np.ones(8)).ravel() + z.sum() / 10, 0, 1)
-
-    return interactive.latent_explorer(decode, latents, image_shape=(8, 8), **kwargs), calls
-
-
-def test_explorer_has_a_slider_per_dimension_and_redraws_on_a_move():
-    explorer, calls = make_explorer(names=["x", "y", "z"])
-    assert [s.description for s in explorer.sliders] == ["x", "y", "z"]
-    before, count = bytes(explorer.image.value), len(calls)
-    assert before.startswith(b"\x89PNG")
-    explorer.sliders[0].value = explorer.sliders[0].max
-    assert len(calls) == count + 1 and calls[-1][0] == pytest.approx(explorer.sliders[0].max)
-    assert bytes(explorer.image.value) != before
-
-
-def test_explorer_buttons_set_all_sliders_with_one_redraw():
-    explorer, calls = make_explorer()
-    count = len(calls)
-    explorer.random_button.click()
-    assert len(calls) == count + 1
-    explorer.reset_button.click()
-    np.testing.assert_allclose(explorer.latent(), explorer._origin, atol=0.05)
-
-
-def test_explorer_in_the_static_book_is_a_note_not_an_empty_widget():
-    explorer, _ = make_explorer()
-    bundle = explorer._repr_mimebundle_()
-    assert "application/vnd.jupyter.widget-view+json" in bundle  # live in JupyterLab, Colab
-    assert "needs a live Python kernel" in bundle["text/html"]
-    assert "launch" in bundle["text/html"] and "3 sliders" in bundle["text/plain"]
-
-
-def test_explorer_accepts_a_torch_decoder():
-    import torch
-
-    layer = torch.nn.Linear(2, 64)  # its output carries grad: the explorer detaches it
-
-    def decode(z):
-        return torch.sigmoid(layer(torch.as_tensor(z, dtype=torch.float32)))
-
-    explorer = interactive.latent_explorer(decode, np.random.default_rng(0).normal(size=(9, 2)),
-                                           image_shape=(8, 8))
-    before = bytes(explorer.image.value)
-    explorer.sliders[1].value = explorer.sliders[1].min
-    assert bytes(explorer.image.value) != before
-
-
-def test_explorer_class_is_reachable_from_the_module():
-    explorer, _ = make_explorer()
-    assert isinstance(explorer, interactive.LatentExplorer)
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [({"start": np.zeros(2)}, r"start must have shape \(3,\)"),
-     ({"names": ["a"]}, "name each of the 3"),
-     ({"image_shape": (4, 4)}, "needs 16")],
-)
-def test_explorer_rejects_bad_input(kwargs, message):
-    latents = np.zeros((5, 3))
-    image_shape = kwargs.pop("image_shape", (8, 8))
-    with pytest.raises(ValueError, match=message):
-        interactive.latent_explorer(lambda z: np.zeros(64), latents, image_shape=image_shape, **kwargs)
-    with pytest.raises(ValueError, match="n_points >= 2"):
-        interactive.latent_explorer(lambda z: np.zeros(64), np.zeros(3), image_shape=(8, 8))
-
-
 # ---------------------------------------------------------------- the Sphinx side
-
-
-def test_extension_copies_plotly_js_into_static_after_an_html_build(tmp_path):
-    connected = {}
-    app = SimpleNamespace(connect=lambda event, handler, priority=500: connected.setdefault(event, handler),
-                          outdir=str(tmp_path), builder=SimpleNamespace(format="html"))
-    interactive.setup(app)
-    connected["build-finished"](app, None)
-    copied = tmp_path / "_static" / interactive.PLOTLY_JS
-    assert copied.read_bytes() == interactive.plotly_js_path().read_bytes()
-    latex = SimpleNamespace(outdir=str(tmp_path / "latex"), builder=SimpleNamespace(format="latex"))
-    connected["build-finished"](latex, None)
-    assert not (tmp_path / "latex").exists()
-
-
-def test_extension_keeps_each_page_script_once():
-    from sphinx.builders.html._assets import _JavaScript
-
-    thebe = _JavaScript(None, body="const THEBE_JS_URL = 1")
-    context = {"script_files": [_JavaScript("a.js"), thebe, _JavaScript("b.js"),
-                                _JavaScript("", body="const THEBE_JS_URL = 1")]}
-    interactive._drop_duplicate_scripts(None, "page", "page.html", context, None)
-    assert [s.filename for s in context["script_files"]] == ["a.js", None, "b.js"]
-
-
-def test_plotly_js_is_not_stored_in_the_repository():
-    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True).stdout
-    assert interactive.PLOTLY_JS not in tracked
 
 
 # ---------------------------------------------------------------- every notebook's outputs
@@ -351,7 +249,7 @@ def test_every_notebook_output_has_a_form_the_book_shows(path):
         for output in cell.get("outputs", []):
             data = output.get("data", {})
             if not data or "scrapbook" in output.get("metadata", {}):
-                continue  # a glued value (labs.viz.glue): the page shows it where prose cites it
+                continue  # a glued value (labs.book.glue): the page shows it where prose cites it
             unknown = set(data) - BOOK_MIMES - {interactive.PLOTLY_MIME, WIDGET_MIME}
             assert not unknown, f"code cell {number}: the book cannot show {sorted(unknown)}"
             html = "".join(data.get("text/html", ""))
@@ -364,6 +262,6 @@ def test_every_notebook_output_has_a_form_the_book_shows(path):
             if WIDGET_MIME in data:
                 assert html, (
                     f"code cell {number} shows a widget with no text/html fallback: the static "
-                    "book would show its repr; use labs.interactive.latent_explorer or add one"
+                    "book would show its repr; use labs.widgets.latent_explorer or add one"
                 )
             assert len(html) < 200_000, f"code cell {number} stores {len(html)} bytes of HTML"

@@ -152,11 +152,11 @@ def test_code_fits_the_book_code_box(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
 def test_runs_in_colab_without_book_tooling(path):
-    """Colab has no myst-nb or threadpoolctl settings of ours: notebooks glue through labs.viz
+    """Colab has no myst-nb or threadpoolctl settings of ours: notebooks glue through labs.book
     and leave thread limits to labs.repro.one_thread inside the functions that need them."""
     for number, cell in enumerate(code_cells(load(path)), 1):
         source = setup_cell.cell_source(cell)
-        assert "myst_nb" not in source, f"cell {number} imports myst_nb: use viz.glue"
+        assert "myst_nb" not in source, f"cell {number} imports myst_nb: use book.glue"
         assert "threadpool" not in source, f"cell {number} sets thread pools: labs does that"
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from labs import data, recsys
+from labs import data, metrics, recsys
 
 SAMPLE = Path(__file__).parent / "data" / "ml100k_sample.data"
 SMALL = recsys.SyntheticConfig(n_users=120, n_items=80, rank=3, density=0.5)
@@ -110,11 +110,14 @@ def test_als_step_solves_each_rows_ridge_regression():
 def test_matrix_factorisation_recovers_the_planted_factors(cache_folder, synthetic, split):
     train, test = split
     mf = recsys.train_mf(train, recsys.MFConfig(rank=SMALL.rank))
+    again = recsys.train_mf(train, recsys.MFConfig(rank=SMALL.rank))
+    assert not mf.from_cache and again.from_cache
+    assert np.array_equal(again.item_factors, mf.item_factors)
     assert mf.history[-1] <= mf.history[0]
     test_rmse = recsys.rmse(mf.predict(test.users, test.items), test.ratings)
     user_mean = recsys.rmse(recsys.predict_user_mean(train, test.users, test.items), test.ratings)
     assert test_rmse < 1.2 * SMALL.noise < user_mean  # a small table: a looser bound than the chapter's
-    assert recsys.canonical_correlations(mf.item_factors, synthetic.item_factors).mean() > 0.9
+    assert metrics.canonical_correlations(mf.item_factors, synthetic.item_factors).mean() > 0.9
     with pytest.raises(ValueError, match="unknown item"):
         mf.predict([0], [SMALL.n_items])
 
@@ -129,6 +132,7 @@ def test_embedding_model_trains_caches_and_checks_ids(cache_folder, split):
     mean_only = recsys.rmse(recsys.predict_global_mean(train, test.users, test.items), test.ratings)
     assert recsys.rmse(result.predict(test.users, test.items), test.ratings) < mean_only
     again = recsys.train_embedding_model(train, config, seed=0, device="cpu")
+    assert not result.from_cache and again.from_cache
     assert np.array_equal(again.item_vectors, result.item_vectors)
     with pytest.raises(ValueError, match="unknown user"):
         result.predict([SMALL.n_users], [0])
@@ -147,22 +151,18 @@ def test_canonical_correlations_ignore_rotation_and_scale():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(200, 3))
     mixed = X @ rng.normal(size=(3, 3)) * 5 + 2  # an invertible linear map and a shift
-    assert np.allclose(recsys.canonical_correlations(mixed, X), 1.0)
-    unrelated = recsys.canonical_correlations(rng.normal(size=(200, 3)), X)
+    assert np.allclose(metrics.canonical_correlations(mixed, X), 1.0)
+    unrelated = metrics.canonical_correlations(rng.normal(size=(200, 3)), X)
     assert unrelated.max() < 0.3
     with pytest.raises(ValueError, match="same n"):
-        recsys.canonical_correlations(X, X[:10])
+        metrics.canonical_correlations(X, X[:10])
 
 
-def test_singular_value_shares_and_nearest_items():
+def test_singular_value_shares():
     rng = np.random.default_rng(0)
     table = rng.normal(size=(100, 2)) @ rng.normal(size=(2, 16))
-    shares = recsys.singular_value_shares(table)
+    shares = metrics.singular_value_shares(table)
     assert shares[:2].sum() == pytest.approx(1.0) and len(shares) == 16
-    vectors = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0]])
-    assert recsys.nearest_items(vectors, 0, k=2).tolist() == [1, 2]
-    with pytest.raises(ValueError, match="unknown item id 3"):
-        recsys.nearest_items(vectors, 3)
 
 
 # ---- MovieLens format -------------------------------------------------------------------------
@@ -231,9 +231,22 @@ def test_download_with_wrong_sha256_keeps_nothing(tmp_path):
     assert list((tmp_path / "out").iterdir()) == []
 
 
-def test_published_checksum_is_well_formed():
-    assert len(recsys.ML100K_SHA256) == 64 and int(recsys.ML100K_SHA256, 16) >= 0
-    assert recsys.ML100K_URL.startswith("https://")
+def test_download_keeps_only_an_archive_with_the_expected_checksum(tmp_path):
+    import re
+    import zipfile
+
+    from labs import data
+
+    assert re.fullmatch(r"[0-9a-f]{64}", recsys.ML100K_SHA256)  # a SHA-256, as file_sha256 writes it
+    archive = tmp_path / "ml-100k.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("ml-100k/u.data", "1\t31\t3\t881250949\n")
+    url = archive.as_uri()  # file://: the download code path without a network
+    with pytest.raises(ValueError, match="nothing was kept"):
+        recsys.download_movielens_100k(tmp_path / "wrong", url=url, sha256="0" * 64)
+    assert not list((tmp_path / "wrong").iterdir())  # the mismatching archive was deleted
+    path = recsys.download_movielens_100k(tmp_path / "right", url=url, sha256=data.file_sha256(archive))
+    assert path.read_text() == "1\t31\t3\t881250949\n"
 
 
 # ---- the bias-only baseline -------------------------------------------------------------------

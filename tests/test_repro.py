@@ -1,8 +1,6 @@
-import json
 import random
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -99,38 +97,3 @@ def test_setup_does_not_load_the_compiler():
     assert result.stdout.strip() == "False"
 
 
-def write_results(folder, notebooks):
-    path = folder / "results.json"
-    run = lambda seconds, mb: {"seconds": seconds, "peak_rss_mb": mb}  # noqa: E731
-    path.write_text(json.dumps({
-        "machine": {"date": "2026-01-02", "cores": 2, "cpu": "test CPU"},
-        "notebooks": {name: {"isolated_cold": run(40.0, 900), "course_cold": run(30.5, 950),
-                             "warm": run(9.0, 700)} for name in notebooks},
-    }))
-    return path
-
-
-def test_measured_run_time_reads_the_committed_format(tmp_path):
-    path = write_results(tmp_path, ["book/01_embedding.ipynb"])
-    measured = repro.measured_run_time("book/01_embedding.ipynb", path)
-    assert (measured.isolated_cold, measured.course_cold, measured.warm, measured.peak_mb) == (40.0, 30.5, 9.0, 950)
-    text = str(measured)
-    assert "2026-01-02 on 2 cores" in text and "30.5 s" in text and "950 MB" in text
-
-
-def test_unknown_notebook_lists_the_measured_ones(tmp_path):
-    path = write_results(tmp_path, ["book/01_embedding.ipynb"])
-    with pytest.raises(KeyError, match="book/01_embedding.ipynb.*make benchmarks"):
-        repro.measured_run_time("book/99_missing.ipynb", path)
-
-
-def test_missing_results_file_is_explained_and_the_note_still_prints(tmp_path):
-    with pytest.raises(FileNotFoundError, match="clone the repository"):
-        repro.measured_run_time("book/01_embedding.ipynb", tmp_path / "none.json")
-    note = repro.run_time_note("book/01_embedding.ipynb", tmp_path / "none.json")
-    assert "make benchmarks" in note and "Reproducibility and performance" in note
-
-
-def test_every_chapter_has_a_committed_run_time():
-    for chapter in sorted(Path(repro.__file__).resolve().parents[1].glob("book/0[1-6]*.ipynb")):
-        assert repro.measured_run_time(f"book/{chapter.name}").isolated_cold > 0

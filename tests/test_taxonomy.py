@@ -1,13 +1,15 @@
-from types import SimpleNamespace
-
 import numpy as np
 import pytest
 import torch
 from torch import nn
 
-from labs import taxonomy
-from labs.autoencoder import AutoencoderConfig, MLPAutoencoder
+from labs import category, taxonomy
+from labs.autoencoder import AutoencoderConfig, AutoencoderResult, MLPAutoencoder
+from labs.graph import NodeVectors
+from labs.recsys import EmbeddingConfig, EmbeddingRecommender, EmbeddingResult, MFConfig, MFResult
 from labs.taxonomy import EMBEDDING, LATENT, TaxonomyError
+from labs.text import TrainedVectors, Word2VecConfig, WordVectors
+from labs.transformer import Encoding
 
 
 def low_rank(n=60, rank=3, d=20, seed=0):
@@ -50,7 +52,8 @@ def test_an_autoencoder_is_measured_on_its_codes_and_its_inputs_rank_reported():
     torch.manual_seed(0)
     model = MLPAutoencoder(20, AutoencoderConfig(k=8, hidden=(16,)))
     inputs = low_rank(rank=5).astype(np.float32)  # 20 numbers that span only 5 directions
-    verdict = taxonomy.classify(SimpleNamespace(model=model), inputs=inputs)  # a result object
+    result = AutoencoderResult(model, AutoencoderConfig(k=8, hidden=(16,)), history={}, metrics={})
+    verdict = taxonomy.classify(result, inputs=inputs)
     assert (verdict.input_dim, verdict.output_dim, verdict.n_vectors) == (20, 8, 60)
     assert verdict.kind == LATENT and verdict.input_rank == 5
     assert "removes redundancy" in " ".join(verdict.notes)
@@ -71,26 +74,33 @@ def test_any_module_with_inputs_and_any_of_its_layers():
     assert relu.rank > 5 and "nonlinear" in " ".join(relu.notes)
 
 
-def test_course_result_shapes_are_recognised():
-    words = SimpleNamespace(words=[f"w{i}" for i in range(50)], vectors=torch.tensor(low_rank(50, 4, 8)))
-    verdict = taxonomy.classify(SimpleNamespace(vectors=words))  # a TrainedVectors-like result
+def _encoding():
+    return Encoding(tokens=[["w"] * 5, ["w"] * 7], token_vectors=[torch.zeros(5, 8), torch.zeros(7, 8)],
+                    cls=torch.tensor(low_rank(2, 2, 8)), mean=torch.tensor(low_rank(2, 2, 8, 1)))
+
+
+def test_course_result_types_are_recognised():
+    words = WordVectors([f"w{i}" for i in range(50)], torch.tensor(low_rank(50, 4, 8)).float(), "toy")
+    trained = TrainedVectors(words, Word2VecConfig(), seconds=0.0, tokens=0, from_cache=False)
+    verdict = taxonomy.classify(trained)
     assert (verdict.input_dim, verdict.output_dim) == (50, 8) and "50 words" in verdict.input_description
-    nodes = SimpleNamespace(nodes=list(range(34)), matrix=lambda: torch.tensor(low_rank(34, 4, 16)),
-                            vectors=SimpleNamespace(words=[str(i) for i in range(34)], vectors=None))
+    assert verdict.name == "toy" and taxonomy.classify(words).rank == 4
+    node_words = WordVectors([str(i) for i in range(34)], torch.tensor(low_rank(34, 4, 16)).float(), "node2vec")
+    nodes = NodeVectors(nodes=list(range(34)), vectors=node_words, seconds=0.0, from_cache=False)
     node_verdict = taxonomy.classify(nodes)  # NodeVectors holds WordVectors too: read as nodes
     assert node_verdict.input_dim == 34 and "34 nodes" in node_verdict.input_description
-    encoding = SimpleNamespace(token_vectors=[torch.zeros(5, 8), torch.zeros(7, 8)],
-                               cls=torch.tensor(low_rank(2, 2, 8)), mean=torch.tensor(low_rank(2, 2, 8, 1)))
+    encoding = _encoding()
     cls = taxonomy.classify(encoding, layer="cls")
     assert cls.input_dim == pytest.approx(6 * 8) and cls.output_dim == 8 and cls.name == "[CLS] vector"
     assert taxonomy.classify(encoding, layer="mean").name == "mean pooling"
-    factors = SimpleNamespace(item_factors=low_rank(30, 4, 4))
-    assert taxonomy.classify(factors, layer="item_factors").input_dim == 30
-    recommender = nn.Module()
-    recommender.item = nn.Embedding(30, 8)
+    factors = low_rank(30, 4, 4)
+    mf = MFResult(np.zeros((5, 4)), factors, np.zeros(5), np.zeros(30), 3.5, [], MFConfig())
+    assert taxonomy.classify(mf, layer="item_factors").input_dim == 30
+    recommender = EmbeddingRecommender(n_users=5, n_items=30, dim=8)
     assert taxonomy.classify(recommender, layer="item").input_dim == 30
-    result = SimpleNamespace(model=recommender)  # a layer of a result's model
-    assert taxonomy.classify(result, layer="item").output_dim == 8
+    result = EmbeddingResult(recommender, history=[], config=EmbeddingConfig(dim=8))
+    assert taxonomy.classify(result, layer="item").output_dim == 8  # a layer of the result's model
+    assert taxonomy.classify(result, layer="item_vectors").input_dim == 30  # a table of the result
 
 
 def test_a_sparse_overcomplete_code_is_flagged_as_contested():
@@ -115,9 +125,8 @@ def test_a_sparse_overcomplete_code_is_flagged_as_contested():
     (lambda: taxonomy.classify(np.zeros((0, 3)), input_dim=4), "non-empty"),
     (lambda: taxonomy.classify(nn.Linear(3, 2), layer="nope", inputs=torch.ones(2, 3)), "no layer 'nope'"),
     (lambda: taxonomy.classify(nn.Sequential(nn.Linear(3, 2)), layer="0"), "pass inputs="),
-    (lambda: taxonomy.classify(SimpleNamespace(token_vectors=[torch.zeros(2, 2)], cls=None, mean=None)),
-     "layer='cls' or layer='mean'"),
-    (lambda: taxonomy.classify(SimpleNamespace(a=1), layer="item_factors"), "no attribute 'item_factors'"),
+    (lambda: taxonomy.classify(_encoding()), "layer='cls' or layer='mean'"),
+    (lambda: taxonomy.classify(np.ones((3, 3)), layer="item_factors"), "no attribute 'item_factors'"),
     (lambda: taxonomy.classify(MLPAutoencoder(20, AutoencoderConfig(k=8, hidden=(16,))),
                                inputs=np.zeros((4, 10))), "reads 20"),
     (lambda: taxonomy.classify(nn.Linear(3, 2), inputs=np.zeros(3)), "pass a batch"),
@@ -163,27 +172,19 @@ def test_a_category_table_wider_than_its_one_hot_code_reaches_only_the_one_hot_o
     from labs.data import load_digits
 
     digits = load_digits()
-    best_train, best_test = taxonomy.class_means_mse(digits)
-    wide = taxonomy.train_category_embedding(taxonomy.CategoryConfig(dim=16), digits)
-    narrow = taxonomy.train_category_embedding(taxonomy.CategoryConfig(dim=2), digits)
+    best_train, best_test = category.class_means_mse(digits)
+    wide = category.train_category_embedding(digits, category.CategoryConfig(dim=16))
+    narrow = category.train_category_embedding(digits, category.CategoryConfig(dim=2))
     assert wide.train_mse == pytest.approx(best_train, rel=0.01)  # no better than one-hot, and as good
     assert wide.test_mse == pytest.approx(best_test, rel=0.01)
     assert narrow.train_mse > 1.2 * best_train  # 2 numbers cannot hold 10 class means
     verdict = taxonomy.classify(wide.model.embedding)
     assert verdict.rank == 10 and verdict.kind == EMBEDDING
-    again = taxonomy.train_category_embedding(taxonomy.CategoryConfig(dim=16), digits)
-    assert again.test_mse == wide.test_mse  # loaded from the cache
-    with pytest.raises(ValueError, match="dim and steps must be positive"):
-        taxonomy.train_category_embedding(taxonomy.CategoryConfig(dim=0), digits)
-
-
-def test_upsampled_images():
-    X = np.random.default_rng(0).random((12, 64)).astype(np.float32)
-    big = taxonomy.upsample_images(X)
-    assert big.shape == (12, 1024) and 0 <= big.min() and big.max() <= 1
-    assert taxonomy.classify(big, input_dim=1024, learned=False).rank <= 12
-    with pytest.raises(ValueError, match=r"expected \(n, 64\)"):
-        taxonomy.upsample_images(np.zeros((3, 60)))
+    again = category.train_category_embedding(digits, category.CategoryConfig(dim=16))
+    assert not wide.from_cache and again.from_cache
+    assert again.test_mse == wide.test_mse
+    with pytest.raises(ValueError, match="dim must be positive, got 0"):
+        category.CategoryConfig(dim=0)
 
 
 # --------------------------------------------------------------------------------------------

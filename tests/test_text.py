@@ -2,7 +2,6 @@
 
 import itertools
 import random
-import shutil
 
 import numpy as np
 import pytest
@@ -84,6 +83,24 @@ def test_word_vectors_refuse_bad_shapes_and_repeats():
         text.WordVectors(["a", "b"], torch.zeros(3, 4))
     with pytest.raises(ValueError, match="unique.*'a'"):
         text.WordVectors(["a", "a"], torch.zeros(2, 4))
+
+
+def test_word_vectors_refuse_nan_and_infinity_naming_the_first_word():
+    vectors = torch.tensor([[1.0, 0.0], [float("nan"), 1.0], [float("inf"), 0.0]])
+    with pytest.raises(ValueError, match=r"NaN or infinite values in 2 row\(s\) \(the first is 'b'\); "
+                                         r"drop those words .*restrict.* or retrain"):
+        text.WordVectors(["a", "b", "c"], vectors)
+
+
+@pytest.mark.parametrize("k", [-1, 0, 6])
+def test_nearest_refuses_k_outside_the_vocabulary(k):
+    with pytest.raises(ValueError, match=rf"k must be between 1 and 5 \(the number of words of toy\), got {k}"):
+        toy_vectors().nearest("king", k=k)
+
+
+def test_nearest_returns_every_other_word_when_fewer_than_k_are_left():
+    assert [w for w, _ in toy_vectors().nearest("king", k=5, exclude=["man", "not-a-word"])] == [
+        "queen", "woman", "apple"]
 
 
 # --- evaluation agrees with gensim's ---------------------------------------------------------
@@ -175,6 +192,17 @@ def test_vocabulary_is_sorted_by_count_then_word():
     assert text.build_vocabulary([["b", "a", "b", "c", "a", "d"]], min_count=2) == ["a", "b"]
     with pytest.raises(ValueError, match="lower min_count"):
         text.build_vocabulary([["a"]], min_count=2)
+    with pytest.raises(ValueError, match="holds no tokens"):
+        text.build_vocabulary([[], []], min_count=1)
+
+
+@pytest.mark.parametrize("train", [text.train_word2vec, text.train_glove])
+def test_a_corpus_without_frequent_words_names_the_counts_and_the_fix(cache_folder, train):
+    corpus = [["rare", "words", "rare"], ["only"]]
+    with pytest.raises(ValueError, match=r"no word occurs 5 times or more in the corpus \(min_count=5\): "
+                                         r"it has 4 tokens and its most frequent word, 'rare', occurs 2 "
+                                         r"time\(s\); lower min_count to 2 or less, or train on a larger corpus"):
+        train(corpus, use_cache=False)
 
 
 # --- Word2Vec ---------------------------------------------------------------------------------
@@ -195,7 +223,8 @@ def test_word2vec_is_deterministic_cached_and_streams_from_disk(cache_folder, tm
     assert not first.from_cache and again.from_cache
     assert torch.equal(first.vectors.vectors, again.vectors.vectors)
     fresh = text.train_word2vec(TOY, config, seed=1, use_cache=False)  # retrained: same numbers
-    assert torch.equal(first.vectors.vectors, fresh.vectors.vectors)
+    assert not fresh.from_cache and torch.equal(first.vectors.vectors, fresh.vectors.vectors)
+    assert fresh.config is config
     streamed = text.train_word2vec(text.write_token_file(TOY, tmp_path / "toy.txt"), config, seed=1)
     assert streamed.vectors.words == first.vectors.words
     assert torch.equal(streamed.vectors.vectors, first.vectors.vectors)
@@ -270,87 +299,3 @@ def test_glove_trains_deterministically_and_learns_the_topics(cache_folder):
     assert len(first.history) == 20 and first.history[-1] < first.history[0]
     with pytest.raises(ValueError, match="window must be positive"):
         text.GloveConfig(window=0)
-
-
-# --- the pretrained Transformer ---------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def minilm():
-    return text.load_transformer()
-
-
-def test_token_table_is_a_real_pretrained_embedding(minilm):
-    assert isinstance(minilm.token_embedding, nn.Embedding)
-    assert tuple(minilm.token_embedding.weight.shape) == (30522, 384)
-    table = minilm.token_table()
-    assert all(w.isascii() and w.isalpha() for w in table.words) and 20_000 < len(table) < 30_522
-    assert torch.equal(table["king"], minilm.token_embedding.weight[minilm.tokenizer.vocab["king"]].detach())
-
-
-def test_token_table_scores_on_the_benchmarks(minilm):
-    table = minilm.token_table()
-    assert text.evaluate_similarity(table, "wordsim353").spearman > 0.75
-    assert text.evaluate_similarity(table, "simlex999").spearman > 0.45
-    assert table.analogy("man", "king", "woman")[0][0] == "queen"
-
-
-def test_contextual_vectors_cls_and_mean_pooling(minilm):
-    sentences = ["The bank of the river was muddy.", "She paid the money into her bank account today."]
-    encoded = minilm.encode(sentences)
-    assert encoded.cls.shape == encoded.mean.shape == (2, 384)
-    assert encoded.tokens[0][0] == "[CLS]" and encoded.tokens[0][-1] == "[SEP]"
-    for k in range(2):
-        assert torch.allclose(encoded.cls[k], encoded.token_vectors[k][0])
-        assert torch.allclose(encoded.mean[k], encoded.token_vectors[k].mean(0), atol=1e-6)
-    river, money = (minilm.word_vector(s, "bank") for s in sentences)
-    assert torch.allclose(river, encoded.token_vectors[0][encoded.tokens[0].index("bank")], atol=1e-5)
-    assert not torch.allclose(river, money, atol=1e-2)  # contextual: one word, two vectors
-    assert torch.equal(minilm.static_vector("bank"), minilm.token_table()["bank"])
-    with pytest.raises(ValueError, match="'loan' is not a word of the sentence"):
-        minilm.word_vector(sentences[0], "loan")
-
-
-def test_a_tampered_model_folder_is_refused(tmp_path):
-    source = data.minilm_path()
-    folder = tmp_path / "minilm"
-    shutil.copytree(source, folder, ignore=shutil.ignore_patterns("model.safetensors"))
-    with pytest.raises(FileNotFoundError, match="no model.safetensors"):
-        text.verify_weights(folder)
-    weights = bytearray((source / "model.safetensors").read_bytes())
-    weights[len(weights) // 2] ^= 0xFF  # one flipped byte in the middle of the weights
-    (folder / "model.safetensors").write_bytes(bytes(weights))
-    with pytest.raises(text.ModelIntegrityError, match="corrupt or was changed.*force-reinstall"):
-        text.load_transformer(folder, sha256=text.MINILM_SHA256)
-
-
-def test_a_local_folder_with_the_right_hash_loads(tmp_path):
-    folder = tmp_path / "minilm"
-    shutil.copytree(data.minilm_path(), folder)
-    encoder = text.load_transformer(folder, sha256=text.MINILM_SHA256)
-    assert encoder.name == "minilm" and encoder.tokenize("Embeddings!") == ["[CLS]", "em", "##bed", "##ding", "##s", "!", "[SEP]"]
-
-
-def test_a_hugging_face_name_is_passed_to_transformers(monkeypatch, minilm):
-    """Online use, tested offline: the name goes to transformers unchanged, no hash is checked."""
-    import transformers
-
-    asked = []
-
-    def fake(kind, value):
-        def from_pretrained(source, *args, **kwargs):
-            asked.append((kind, source))
-            return value
-        return from_pretrained
-
-    monkeypatch.setattr(transformers.AutoTokenizer, "from_pretrained", fake("tokenizer", minilm.tokenizer))
-    monkeypatch.setattr(transformers.AutoModel, "from_pretrained", fake("model", minilm.model))
-    encoder = text.load_transformer("roberta-base", device="cpu")
-    assert asked == [("tokenizer", "roberta-base"), ("model", "roberta-base")]
-    assert encoder.name == "roberta-base"
-
-
-def test_long_text_is_truncated_where_the_model_was_trained(minilm):
-    assert minilm.max_length == 256  # MiniLM's sentence_bert_config.json, as sentence-transformers
-    encoded = minilm.encode(["word " * 600])
-    assert len(encoded.tokens[0]) == 256

@@ -29,39 +29,3 @@ def test_image_rows_rejects_bad_input(rows, message):
         viz.plot_image_rows(rows)
 
 
-def capture_myst_nb_display(monkeypatch, shown, with_kwargs=False):
-    """myst-nb binds IPython's display at import, so its module attribute is what to replace."""
-    import myst_nb.ext.glue
-
-    monkeypatch.setattr(myst_nb.ext.glue, "ipy_display",
-                        lambda *a, **k: shown.append((a, k) if with_kwargs else a))
-
-
-def test_glue_records_like_myst_nb(monkeypatch):
-    shown = []
-    capture_myst_nb_display(monkeypatch, shown, with_kwargs=True)
-    viz.glue("accuracy", 0.987)
-    (bundle,), kwargs = shown[0]
-    assert bundle == {"application/papermill.record/text/plain": "0.987"}
-    assert kwargs["metadata"]["scrapbook"]["name"] == "accuracy"
-
-
-def test_glue_without_myst_nb_only_displays(monkeypatch):
-    import sys
-
-    shown = []
-    monkeypatch.setitem(sys.modules, "myst_nb", None)
-    monkeypatch.setattr("IPython.display.display", lambda *a, **k: shown.append(a))
-    viz.glue("accuracy", 0.987)
-    assert shown == []
-    viz.glue("accuracy", 0.987, display=True)
-    assert shown == [(0.987,)]
-
-
-def test_glue_rounds_floats_to_four_significant_digits(monkeypatch):
-    shown = []
-    capture_myst_nb_display(monkeypatch, shown)
-    viz.glue("r", np.float64(0.5065688889153634))
-    viz.glue("n", 9733)
-    assert shown[0][0] == {"application/papermill.record/text/plain": "0.5066"}
-    assert shown[1][0] == {"application/papermill.record/text/plain": "9733"}

@@ -32,6 +32,11 @@ def build(execute: bool = False, output: Path = ROOT) -> int:
     if execute:
         config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
         config["execute"]["execute_notebooks"] = "force"
+        # jupyter-book reads local extension folders relative to the config file: this copy
+        # lives in _build/, so name them from the repository root instead.
+        extensions = config["sphinx"].get("local_extensions") or {}
+        config["sphinx"]["local_extensions"] = {name: str(ROOT / folder)
+                                                for name, folder in extensions.items()}
         executed = ROOT / "_build" / "_config.execute.yml"
         executed.parent.mkdir(parents=True, exist_ok=True)
         executed.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")

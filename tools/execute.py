@@ -37,7 +37,7 @@ def execute(path: Path, timeout: int, workdir: Path | None = None) -> float:
         timeout=timeout,
         kernel_name="python3",
         # Widget state holds random model ids and would be re-embedded in every page; the
-        # course's widgets need a live kernel anyway (labs/interactive.py).
+        # course's widgets need a live kernel anyway (labs/widgets.py).
         store_widget_state=False,
         record_timing=False,  # per-cell timestamps would change every run and clutter diffs
         resources={"metadata": {"path": str(workdir or path.parent)}},

