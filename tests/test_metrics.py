@@ -93,3 +93,38 @@ def test_matrix_rank_counts_spanned_directions():
     rng = np.random.default_rng(0)
     assert metrics.matrix_rank(rng.normal(size=(100, 4)) @ rng.normal(size=(4, 30))) == 4
     assert metrics.matrix_rank(torch.ones(5, 2, 3, 3)) == 1  # maps are flattened first
+
+
+@pytest.mark.parametrize("method", ["twonn", "mle"])
+@pytest.mark.parametrize("true_dimension", [2, 5])
+def test_intrinsic_dimension_finds_a_linear_manifold_written_in_more_coordinates(method, true_dimension):
+    rng = np.random.default_rng(0)
+    latent = rng.uniform(size=(1500, true_dimension))
+    embedded = latent @ rng.standard_normal((true_dimension, 64))  # 64 coordinates, d directions
+    estimate = metrics.intrinsic_dimension(embedded, method=method)
+    assert estimate.dimension == pytest.approx(true_dimension, rel=0.2)
+    # the same points written in 1,024 coordinates (an isometry): the same answer
+    rows = np.linalg.qr(rng.standard_normal((1024, 64)))[0].T  # 64 orthonormal rows
+    wider = embedded @ rows
+    assert metrics.intrinsic_dimension(wider, method=method).dimension == pytest.approx(
+        estimate.dimension, rel=1e-6)
+
+
+def test_intrinsic_dimension_of_a_curved_manifold_is_its_own_not_the_ambient_one():
+    angle = np.random.default_rng(1).uniform(0, 2 * np.pi, 800)
+    circle = np.stack([np.cos(angle), np.sin(angle), np.zeros_like(angle)], axis=1)
+    assert metrics.intrinsic_dimension(circle).dimension == pytest.approx(1.0, rel=0.2)
+
+
+def test_intrinsic_dimension_skips_duplicates_and_refuses_bad_input():
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((300, 3))
+    with_copies = np.vstack([X, X[:50]])  # 50 rows and their copies have a neighbour at 0
+    estimate = metrics.intrinsic_dimension(with_copies)
+    assert estimate.points_used == 250 and estimate.dimension == pytest.approx(3, rel=0.3)
+    with pytest.raises(ValueError, match="method must be 'twonn' or 'mle'"):
+        metrics.intrinsic_dimension(X, method="pca")
+    with pytest.raises(ValueError, match="k must be between 2 and 299"):
+        metrics.intrinsic_dimension(X, method="mle", k=300)
+    with pytest.raises(ValueError, match="remove duplicate rows"):
+        metrics.intrinsic_dimension(np.ones((10, 4)))
