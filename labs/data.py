@@ -122,6 +122,23 @@ class WordPairs:
     def __len__(self) -> int:
         return len(self.pairs)
 
+    def subset(self, indices, name: str | None = None) -> "WordPairs":
+        """The pairs at ``indices`` (in that order), named ``name`` (default: unchanged)."""
+        indices = [int(i) for i in indices]
+        return WordPairs(name or self.name, [self.pairs[i] for i in indices], self.scores[indices])
+
+    def split(self, seed: int = 0) -> tuple["WordPairs", "WordPairs"]:
+        """A fixed half-and-half split: ``(dev, test)``, named ``"<name>-dev"``/``"<name>-test"``.
+
+        Settings are chosen on the dev half and the result is reported on the test half, so a
+        benchmark is never both the target of tuning and the measure of success. The split is
+        a seeded permutation: the same ``seed`` gives the same halves on every machine.
+        """
+        order = np.random.default_rng(seed).permutation(len(self.pairs))
+        half = len(order) // 2
+        return (self.subset(sorted(order[:half]), f"{self.name}-dev"),
+                self.subset(sorted(order[half:]), f"{self.name}-test"))
+
 
 def load_word_pairs(name: str) -> WordPairs:
     """WordSim-353 (``"wordsim353"``) or SimLex-999 (``"simlex999"``), lower-cased."""

@@ -294,22 +294,31 @@ class SimilarityScore:
         return self.pairs_used / self.pairs_total
 
 
-def evaluate_similarity(vectors: WordVectors, benchmark: str = "wordsim353") -> SimilarityScore:
-    """Spearman correlation on ``"wordsim353"`` or ``"simlex999"`` (pairs with an unknown word skipped).
+def evaluate_similarity(vectors: WordVectors, benchmark="wordsim353", *,
+                        covered_by: Sequence[WordVectors] = ()) -> SimilarityScore:
+    """Spearman correlation with human judgements of word similarity.
 
-    Gives the same number as gensim's ``KeyedVectors.evaluate_word_pairs``.
+    ``benchmark`` is ``"wordsim353"``, ``"simlex999"`` or a :class:`labs.data.WordPairs` (such
+    as one half of :meth:`~labs.data.WordPairs.split`). Pairs with a word ``vectors`` does not
+    know are skipped; with ``covered_by``, so are pairs that any of those other vectors does not
+    know, so that two models are compared on the same pairs. Gives the same number as gensim's
+    ``KeyedVectors.evaluate_word_pairs``.
     """
     from scipy.stats import spearmanr
 
-    pairs = data.load_word_pairs(benchmark)
+    pairs = benchmark if isinstance(benchmark, data.WordPairs) else data.load_word_pairs(benchmark)
+    known = [vectors, *covered_by]
     model, human = [], []
     for (first, second), score in zip(pairs.pairs, pairs.scores):
-        if first in vectors and second in vectors:
+        if all(first in v and second in v for v in known):
             model.append(vectors.similarity(first, second))
             human.append(score)
     if len(model) < 2:
-        raise ValueError(f"{vectors.name} covers fewer than 2 pairs of {benchmark}; nothing to correlate")
-    return SimilarityScore(benchmark, float(spearmanr(model, human).statistic), len(model), len(pairs))
+        also = " that the other vectors also cover" if covered_by else ""
+        raise ValueError(f"{vectors.name} covers fewer than 2 pairs of {pairs.name}{also}; "
+                         "nothing to correlate")
+    return SimilarityScore(pairs.name, float(spearmanr(model, human).statistic), len(model),
+                           len(pairs))
 
 
 @dataclass(frozen=True)
@@ -400,10 +409,10 @@ class Word2VecConfig:
 
 @dataclass(frozen=True)
 class TrainedVectors:
-    """What :func:`train_word2vec` and :func:`train_glove` return: the vectors and how they were made."""
+    """What :func:`train_word2vec`, :func:`train_glove` and :func:`train_ppmi_svd` return."""
 
     vectors: WordVectors
-    config: "Word2VecConfig | GloveConfig"
+    config: "Word2VecConfig | GloveConfig | PPMIConfig"
     seconds: float  # training time when the entry was built (not when loaded from the cache)
     tokens: int  # corpus tokens read per epoch
     from_cache: bool
@@ -587,3 +596,85 @@ def train_glove(corpus, config: GloveConfig | None = None, *, seed: int = 0,
     entry = cache.train_or_load("glove", config, build, seed=seed, data=corpus_fingerprint(corpus),
                                 use_cache=use_cache)
     return _trained(entry, "GloVe", config)
+
+
+@dataclass(frozen=True)
+class PPMIConfig:
+    """Count-based word vectors: positive PMI of windowed co-occurrences, then truncated SVD.
+
+    ``context_power`` smooths the context distribution and ``eigen_power`` weights the singular
+    values, the two settings Levy, Goldberg and Dagan (2015) found to matter most.
+    """
+
+    vector_size: int = 100
+    window: int = 10
+    min_count: int = 5
+    context_power: float = 0.75
+    eigen_power: float = 0.5
+
+    def __post_init__(self):
+        repro.check_positive(self, "vector_size", "window", "min_count", "context_power")
+        if not 0 <= self.eigen_power <= 1:
+            raise ValueError(f"eigen_power must be between 0 and 1, got {self.eigen_power}")
+
+
+def ppmi_matrix(counts, context_power: float = 0.75):
+    """Positive pointwise mutual information of a co-occurrence matrix, as SciPy CSR.
+
+    PMI(w, c) = log(#(w, c) · N / (#(w) · P_α(c) · N)) with the context distribution smoothed,
+    P_α(c) ∝ #(c)^α; negative values become 0.
+    """
+    import scipy.sparse as sp
+
+    counts = sp.coo_matrix(counts)
+    total = counts.sum()
+    if not total > 0:
+        raise ValueError("the co-occurrence matrix is empty: no two vocabulary words are near "
+                         "each other; use a larger corpus or window")
+    words = np.asarray(counts.sum(axis=1)).ravel()
+    contexts = np.asarray(counts.sum(axis=0)).ravel() ** context_power
+    contexts = contexts / contexts.sum() * total
+    pmi = np.log(counts.data * total / (words[counts.row] * contexts[counts.col]))
+    keep = pmi > 0
+    return sp.csr_matrix((pmi[keep], (counts.row[keep], counts.col[keep])), shape=counts.shape)
+
+
+def train_ppmi_svd(corpus, config: PPMIConfig | None = None, *, seed: int = 0,
+                   device: str = "auto", use_cache: bool = True) -> TrainedVectors:
+    """Word vectors by counting: PPMI of the co-occurrences GloVe fits, then an SVD; cached.
+
+    The classic baseline of Levy and Goldberg (2014): skip-gram with negative sampling
+    implicitly factorises a shifted PMI matrix, so an explicit factorisation of PPMI is the
+    fair "counting" rival of a "predicting" model. ``seed`` starts the sparse SVD's iteration;
+    ``device`` is accepted for the course's calling convention (SciPy runs on the CPU).
+
+    Used in: chapter 1.
+    """
+    import scipy.sparse.linalg as sla
+
+    config = config or PPMIConfig()
+    check_corpus(corpus)
+
+    def build() -> dict:
+        vocabulary = build_vocabulary(corpus, config.min_count)
+        if config.vector_size >= len(vocabulary):
+            raise ValueError(f"vector_size must be smaller than the vocabulary ({len(vocabulary)} "
+                             f"words), got {config.vector_size}; lower it or use a larger corpus")
+        start = time.perf_counter()
+        ppmi = ppmi_matrix(cooccurrence_counts(corpus, vocabulary, config.window),
+                           config.context_power)
+        start_vector = np.random.default_rng(seed).standard_normal(len(vocabulary))
+        with repro.one_thread():
+            u, s, _ = sla.svds(ppmi, k=config.vector_size, v0=start_vector)
+        order = np.argsort(-s)  # svds returns the singular values in ascending order
+        u, s = u[:, order], s[order]
+        # An SVD fixes each column only up to its sign: make each column's largest entry
+        # positive, so that the vectors do not depend on the solver's sign convention.
+        u = u * np.sign(u[np.abs(u).argmax(axis=0), np.arange(u.shape[1])])
+        vectors = u * s**config.eigen_power
+        return {"words": vocabulary, "vectors": torch.from_numpy(vectors.astype(np.float32)),
+                "seconds": time.perf_counter() - start, "tokens": sum(len(t) for t in corpus)}
+
+    entry = cache.train_or_load("ppmi_svd", config, build, seed=seed,
+                                data=corpus_fingerprint(corpus), use_cache=use_cache)
+    return _trained(entry, "PPMI-SVD", config)

@@ -55,3 +55,12 @@ def test_report_marks_missed_targets():
     text = report.render(results)
     assert "| `book/x` | 75.0 | 75.0 | 75.0 | 900 | **missed** |" in text
     assert "target ≤ 90 s: met" in text
+
+
+def test_report_shows_how_word2vec_settings_were_chosen():
+    rows = [{"sg": False, "window": 8, "epochs": 25, "dev": 0.61, "test": 0.47},
+            {"sg": True, "window": 5, "epochs": 10, "dev": 0.40, "test": 0.50}]
+    text = "\n".join(report.selection_lines({"rows": rows, "defaults": {"sg": False, "window": 8, "epochs": 25},
+                                             "best_on_dev": {"sg": False, "window": 8, "epochs": 25}}))
+    assert "| CBOW | 8 | 25 | 0.610 | 0.470 | best on dev, the defaults |" in text
+    assert "| skip-gram | 5 | 10 | 0.400 | 0.500 |  |" in text

@@ -299,3 +299,71 @@ def test_glove_trains_deterministically_and_learns_the_topics(cache_folder):
     assert len(first.history) == 20 and first.history[-1] < first.history[0]
     with pytest.raises(ValueError, match="window must be positive"):
         text.GloveConfig(window=0)
+
+
+# --- PPMI + SVD, the count-based baseline -----------------------------------------------------
+
+
+def test_ppmi_matrix_matches_its_definition():
+    import scipy.sparse as sp
+
+    counts = sp.csr_matrix(np.array([[0.0, 6.0, 1.0], [6.0, 0.0, 1.0], [1.0, 1.0, 4.0]]))
+    ppmi = text.ppmi_matrix(counts, context_power=1.0).toarray()
+    dense = counts.toarray()
+    total, rows, cols = dense.sum(), dense.sum(1), dense.sum(0)
+    with np.errstate(divide="ignore"):
+        expected = np.maximum(np.log(dense * total / np.outer(rows, cols)), 0)
+    assert np.allclose(ppmi, np.nan_to_num(expected, neginf=0.0))
+    assert ppmi[0, 1] > 0 and ppmi[0, 2] == 0  # 0 and 1 co-occur more than chance, 0 and 2 less
+    with pytest.raises(ValueError, match="co-occurrence matrix is empty"):
+        text.ppmi_matrix(sp.csr_matrix((3, 3)))
+
+
+def test_ppmi_svd_separates_topics_is_deterministic_and_cached(cache_folder):
+    config = text.PPMIConfig(vector_size=4, window=3, min_count=1)
+    first = text.train_ppmi_svd(TOY, config, seed=0)
+    again = text.train_ppmi_svd(TOY, config, seed=0)
+    assert not first.from_cache and again.from_cache
+    assert torch.equal(first.vectors.vectors, again.vectors.vectors)
+    fresh = text.train_ppmi_svd(TOY, config, seed=0, use_cache=False)
+    assert torch.allclose(fresh.vectors.vectors, first.vectors.vectors, atol=1e-5)
+    assert first.vectors.dim == 4 and first.vectors.name == "PPMI-SVD"
+    assert within_minus_across(first.vectors) > 0.2
+
+
+def test_ppmi_svd_refuses_a_width_the_vocabulary_cannot_fill(cache_folder):
+    with pytest.raises(ValueError, match="vector_size must be smaller than the vocabulary"):
+        text.train_ppmi_svd(TOY, text.PPMIConfig(vector_size=50, min_count=1), use_cache=False)
+    with pytest.raises(ValueError, match="eigen_power must be between 0 and 1"):
+        text.PPMIConfig(eigen_power=2)
+    with pytest.raises(ValueError, match="window must be positive"):
+        text.PPMIConfig(window=0)
+
+
+# --- benchmarks split into a half to choose on and a half to report -------------------------
+
+
+def test_word_pairs_split_into_fixed_disjoint_halves():
+    pairs = data.load_word_pairs("wordsim353")
+    dev, test = pairs.split(seed=0)
+    assert (len(dev), len(test)) == (len(pairs) // 2, len(pairs) - len(pairs) // 2)
+    assert set(dev.pairs).isdisjoint(test.pairs) and len(set(dev.pairs) | set(test.pairs)) == len(set(pairs.pairs))
+    assert dev.pairs == pairs.split(seed=0)[0].pairs and dev.pairs != pairs.split(seed=1)[0].pairs
+    assert (dev.name, test.name) == ("wordsim353-dev", "wordsim353-test")
+    index = pairs.pairs.index(dev.pairs[0])
+    assert dev.scores[0] == pairs.scores[index]
+
+
+def test_similarity_on_a_half_and_on_pairs_both_models_cover():
+    pairs = data.load_word_pairs("wordsim353")
+    words = sorted({w for pair in pairs.pairs for w in pair})
+    everything = random_keyed_vectors(words)
+    vectors = text.WordVectors(words, torch.from_numpy(everything.vectors), "all words")
+    fewer = vectors.restrict(words[: len(words) // 2], name="half the words")
+    dev, _ = pairs.split()
+    assert text.evaluate_similarity(vectors, dev).pairs_used == len(dev)
+    both = text.evaluate_similarity(vectors, "wordsim353", covered_by=[fewer])
+    alone = text.evaluate_similarity(fewer, "wordsim353")
+    assert both.pairs_used == alone.pairs_used < len(pairs)
+    with pytest.raises(ValueError, match="that the other vectors also cover"):
+        text.evaluate_similarity(vectors, "wordsim353", covered_by=[vectors.restrict(words[:1])])
