@@ -291,7 +291,7 @@ def nearest_distances(queries, references) -> np.ndarray:
     """Euclidean distance from each row of ``queries`` to its nearest row of ``references``.
 
     Computed in float64 as ``|q|² + |r|² − 2 q·r`` (clipped at 0), shape ``(len(queries),)``.
-    Used in: chapter 3 (the GAN's memorisation check).
+    Used in: chapter 3 through :func:`memorisation_check`.
     """
     Q = metrics.check_vectors(queries, "queries").astype(np.float64)
     R = metrics.check_vectors(references, "references", dim=Q.shape[1]).astype(np.float64)

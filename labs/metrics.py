@@ -345,7 +345,7 @@ def intrinsic_dimension(X, *, method: str = "twonn", k: int = 10) -> IntrinsicDi
     Both are local: they see the dimension at the scale of the nearest neighbours, so noise
     in every coordinate raises them, and a few hundred points give a rough figure (±10 %).
 
-    Used in: chapter 4 (the yardsticks of the latent-vector rule).
+    It is the yardstick that compares a code's width with the dimension of the data themselves.
     """
     X = check_vectors(X, "X")
     if method not in ("twonn", "mle"):
