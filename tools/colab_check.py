@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         say("# make colab-check: the Colab path replayed offline (tools/colab_check.py)")
         say(f"working tree {'with uncommitted changes (not served)' if dirty else 'clean'}; "
-            f"host {platform.machine()}, {os.cpu_count()} CPUs; "
+            f"host {platform.machine()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}; "
             f"{time.strftime('%Y-%m-%d', time.gmtime())}")
         python = find_python312(args.python)
         venv = work / "venv"
@@ -214,12 +214,12 @@ def main(argv: list[str] | None = None) -> int:
         for line in summary:
             say(line)
     finally:
+        args.out.write_text("\n".join(say.lines) + "\n", encoding="utf-8")
+        print(f"wrote {args.out}")
         if args.keep:
             print(f"kept {work}")
-        else:
+        else:  # a few GB of virtual environment: this takes a minute
             shutil.rmtree(work, ignore_errors=True)
-    args.out.write_text("\n".join(say.lines) + "\n", encoding="utf-8")
-    print(f"wrote {args.out}")
     return 1 if failures else 0
 
 
