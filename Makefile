@@ -14,7 +14,7 @@ TESTS ?= tests book solutions
 NBVAL := --nbval --nbval-current-env --nbval-cell-timeout=600 \
 	--nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: install book test lab notebooks benchmarks portability clean clean-cache
+.PHONY: install book test lab notebooks benchmarks portability colab-check clean clean-cache
 
 install: $(STAMP)
 
@@ -54,6 +54,13 @@ benchmarks: install
 # min). Results: the Portability table of benchmarks/results.md.
 portability: install
 	$(OFFLINE) $(BIN)/python tools/portability.py $(PORTABILITY_ARGS)
+
+# Replay the Colab path (run by hand, a few minutes; PyPI is the only network it uses): a fresh
+# Python 3.12 venv with Colab-like versions, a fake google.colab, this commit served by git daemon
+# on 127.0.0.1 in place of GitHub, the setup cell as written, then the first code cells of every
+# chapter. Transcript: benchmarks/colab_check.txt.
+colab-check: install
+	$(BIN)/python tools/colab_check.py $(COLAB_CHECK_ARGS)
 
 clean:
 	rm -rf _build

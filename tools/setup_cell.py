@@ -1,10 +1,16 @@
-"""The shared first code cell of every notebook, rendered from ``_config.yml`` and ``labs``.
+"""The shared first code cell of every notebook, rendered from ``_config.yml``.
 
     python tools/setup_cell.py --check   # exit 1 if a notebook's first code cell differs
     python tools/setup_cell.py --write   # rewrite that cell in every notebook (or those named)
 
-The Colab install line names the repository of ``_config.yml`` (one place to change it) at the
-tag ``v<labs.__version__>``, so a page installs the ``labs`` of the release it was built from.
+One place names where the course lives: ``repository.url`` and ``repository.branch`` of
+``_config.yml``. Jupyter Book's launch buttons open each notebook from that branch, and the
+setup cell installs ``labs`` from the same branch (``git+URL@BRANCH``), so a notebook opened in
+Colab always runs against the ``labs`` it was written with. The cell installs wherever ``labs``
+is not importable (Colab, Kaggle, VS Code, a downloaded notebook), prints what it does and how
+long it took, and raises an error saying what to run where this Python has no pip. Where
+``labs`` is importable (``make install``, a second run of the cell) it prints nothing, so the
+stored, empty output that nbval compares stays as it is.
 """
 
 from __future__ import annotations
@@ -13,27 +19,46 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import nbformat
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIRS = ("book", "solutions")
+PACKAGE = "embedding-course"
+COLAB = "https://colab.research.google.com"
 
 # Lines stay within 79 characters so that the cell fits the book's code box.
 TEMPLATE = '''\
 # Shared setup: the same first cell in every notebook of the course.
-# In Colab it installs the course's `labs` package at the release this
-# page was built from, leaving Colab's own torch alone; elsewhere
-# `make install` has done that already.
+# Where the course's `labs` package is missing (Colab, Kaggle, a
+# downloaded notebook), it installs it from the branch this notebook
+# comes from, keeping the torch already installed.
+import importlib.util
 import sys
 
-if "google.colab" in sys.modules:
-    import subprocess
+if importlib.util.find_spec("labs") is None:
+    import shlex, subprocess, time
 
     REPO = "{repository}"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
-                    f"{package} @ git+{{REPO}}@v{version}"], check=True)
+    BRANCH = "{branch}"
+    pip = [sys.executable, "-m", "pip", "install",
+           f"{package} @ git+{{REPO}}@{{BRANCH}}"]
+    if importlib.util.find_spec("pip") is None:
+        raise RuntimeError(
+            "labs is not installed and this Python has no pip. Run\\n"
+            f"  {{sys.executable}} -m ensurepip\\n  {{shlex.join(pip)}}\\n"
+            "in a terminal, then restart the kernel.")
+    print(f"Installing the course's labs package from {{REPO}}, "
+          f"branch {{BRANCH}} (about 30 s) ...", flush=True)
+    start = time.time()
+    result = subprocess.run(pip, capture_output=True, text=True)
+    if result.returncode:
+        print(result.stdout[-2000:], result.stderr[-2000:])
+        raise RuntimeError(f"pip failed (above); run: {{shlex.join(pip)}}")
+    importlib.invalidate_caches()
+    print(f"done in {{time.time() - start:.0f}} s")
 
 from labs import repro, viz
 
@@ -41,35 +66,42 @@ COURSE = repro.setup(seed=0)  # seeds everything, fixes threads, picks a device
 viz.set_style()'''
 
 
+def config(root: Path = ROOT) -> dict:
+    return yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
+
+
 def repository_url(root: Path = ROOT) -> str:
     """The repository URL that ``_config.yml`` names."""
-    config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
-    url = (config.get("repository") or {}).get("url")
+    url = (config(root).get("repository") or {}).get("url")
     if not url:
         raise ValueError("_config.yml has no repository.url; the setup cell needs it")
     return url.rstrip("/")
 
 
-def package_version(root: Path = ROOT) -> str:
-    """``labs.__version__`` read from the source, without importing the package."""
-    for line in (root / "labs" / "__init__.py").read_text(encoding="utf-8").splitlines():
-        if line.startswith("__version__"):
-            return line.split("=", 1)[1].strip().strip("\"'")
-    raise ValueError("labs/__init__.py defines no __version__")
-
-
-PACKAGE = "embedding-course"
+def branch(root: Path = ROOT) -> str:
+    """The branch that the launch buttons open and the setup cell installs from."""
+    name = (config(root).get("repository") or {}).get("branch")
+    if not name:
+        # Jupyter Book would fall back to `master` (jupyter-book #769): never rely on it.
+        raise ValueError("_config.yml has no repository.branch; the setup cell needs it")
+    return str(name)
 
 
 def install_spec(root: Path = ROOT) -> str:
-    """The pip requirement the setup cell installs in Colab."""
-    return f"{PACKAGE} @ git+{repository_url(root)}@v{package_version(root)}"
+    """The pip requirement the setup cell installs where ``labs`` is missing."""
+    return f"{PACKAGE} @ git+{repository_url(root)}@{branch(root)}"
+
+
+def colab_url(notebook: str, root: Path = ROOT) -> str:
+    """The URL that Jupyter Book's Colab launch button gives ``notebook`` (a repository path)."""
+    owner_repo = urlsplit(repository_url(root)).path.strip("/")
+    return f"{COLAB}/github/{owner_repo}/blob/{branch(root)}/{notebook}"
 
 
 def render(root: Path = ROOT) -> str:
     """The setup cell's source."""
-    return TEMPLATE.format(repository=repository_url(root), package=PACKAGE,
-                           version=package_version(root))
+    return TEMPLATE.format(repository=repository_url(root), branch=branch(root),
+                           package=PACKAGE)
 
 
 def notebooks(root: Path = ROOT) -> list[Path]:
