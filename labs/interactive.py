@@ -15,8 +15,9 @@ A figure is an :class:`InteractiveFigure`: a small plotly figure spec (data and 
 template, numbers rounded) and a sentence of alt text. Its ``_repr_mimebundle_`` gives
 
 * ``text/html`` (what the book shows): the spec as JSON in a ``<script type="application/json">``,
-  an empty ``<div role="img" aria-label="alt text">`` and a short script that draws the spec with
-  plotly.js. The script loads plotly.js once per page: from ``_static/plotly.min.js`` of the
+  an empty ``<div role="group" aria-label="alt text" tabindex="0">`` (a group, not an image: it
+  holds plotly's focusable controls), a line saying which keys the figure takes, and a short
+  script that draws the spec with plotly.js and answers those keys. The script loads plotly.js once per page: from ``_static/plotly.min.js`` of the
   built book (found through the ``data-content_root`` attribute Sphinx puts on ``<html>``), or,
   outside the book (Colab's HTML outputs), from plotly's CDN at the version of the installed
   ``plotly`` package. Colours follow the book's light and dark theme as the reader switches.
@@ -178,6 +179,10 @@ _LOADER = r"""(function () {
   // Touch: a one-finger swipe that starts vertical is the page's (it scrolls); plotly sees only
   // horizontal swipes (rotate, move the slider) and gestures of two fingers.
   var start = null, vertical = false;
+  // The mouse wheel scrolls the page too, unless the figure's config asks for scroll-zoom.
+  plot.addEventListener('wheel', function (event) {
+    if (!spec.config.scrollZoom) event.stopPropagation();
+  }, {capture: true, passive: true});
   plot.addEventListener('touchstart', function (event) {
     start = event.touches.length === 1 ? [event.touches[0].clientX, event.touches[0].clientY] : null;
     vertical = false;
@@ -381,7 +386,8 @@ def plot_vectors_3d(
 
     ``vectors`` is (n, d) with d ≥ 3, ``labels`` names each row (drawn beside its point);
     ``groups`` (one name per row) colours the points and adds a legend whose entries toggle a
-    group. Drag to rotate, scroll to zoom, hover for a label. The three axes keep only part of
+    group. Drag to rotate (or, with the figure focused, the arrow keys; + and − zoom), hover
+    for a label; the mouse wheel and a vertical swipe scroll the page, not the figure. The three axes keep only part of
     the variance (``result.variance_kept``): say so where the figure is used. Returns a
     :class:`VectorView`, which displays itself in the book, JupyterLab and Colab.
     """
