@@ -592,11 +592,12 @@ FIGURE_TEXT = """(plot) => {
 def test_interactive_figure_text_fits_a_phone(browser, site, entry, index, kind):
     result = visit(browser, f"{site}{entry}.html", viewport=PHONE, touch=True)
     try:
-        _, plot = figure_handle(result.page, index)
-        text = result.page.evaluate(f"{FIGURE_TEXT}({plot})")
+        figure, _ = figure_handle(result.page, index)
+        text = figure.locator(".labs-plot").evaluate(FIGURE_TEXT)
     finally:
         close(result)
     assert not result.problems(), "\n".join(result.problems())
+    assert text["count"], "no text of the figure found (plotly's class names changed?)"
     assert not text["pageOverflow"], "the page scrolls sideways on a phone"
     assert not text["overlaps"], f"texts that overlap on a phone: {text['overlaps']}"
     assert not text["outside"], f"texts cut at the figure's edges on a phone: {text['outside']}"
