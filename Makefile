@@ -18,11 +18,14 @@ NBVAL := --nbval --nbval-current-env --nbval-cell-timeout=600 \
 
 install: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt pyproject.toml tests/package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@# axe-core, pinned in tests/package-lock.json, for the browser test's accessibility pass.
+	if command -v npm >/dev/null; then npm ci --prefix tests --no-audit --no-fund; \
+	else echo "npm not found: the browser test's axe-core pass will skip (install Node.js and npm, then make install)"; fi
 	touch $@
 
 # Build the HTML book into _build/html from the stored (nbval-validated) outputs;

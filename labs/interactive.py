@@ -15,8 +15,9 @@ A figure is an :class:`InteractiveFigure`: a small plotly figure spec (data and 
 template, numbers rounded) and a sentence of alt text. Its ``_repr_mimebundle_`` gives
 
 * ``text/html`` (what the book shows): the spec as JSON in a ``<script type="application/json">``,
-  an empty ``<div role="img" aria-label="alt text">`` and a short script that draws the spec with
-  plotly.js. The script loads plotly.js once per page: from ``_static/plotly.min.js`` of the
+  an empty ``<div role="group" aria-label="alt text" tabindex="0">`` (a group, not an image: it
+  holds plotly's focusable controls), a line saying which keys the figure takes, and a short
+  script that draws the spec with plotly.js and answers those keys. The script loads plotly.js once per page: from ``_static/plotly.min.js`` of the
   built book (found through the ``data-content_root`` attribute Sphinx puts on ``<html>``), or,
   outside the book (Colab's HTML outputs), from plotly's CDN at the version of the installed
   ``plotly`` package. Colours follow the book's light and dark theme as the reader switches.
@@ -67,11 +68,21 @@ def _rounded(values) -> list:
 
 
 # The script drawn under every figure. HASH and CDN are filled in by InteractiveFigure.html().
+# Besides drawing, it makes the figure usable from the keyboard (the plot is a Tab stop: arrow
+# keys move the slider or rotate the 3-D view), lets a vertical swipe over it scroll the page
+# on a touch screen (the figure only takes horizontal swipes and two-finger gestures), and
+# fits the figure to a narrow column (a phone).
 _LOADER = r"""(function () {
   var me = document.currentScript;
   var box = (me && me.parentNode) || document.querySelector('[data-labs-figure="HASH"]');
   var spec = JSON.parse(box.querySelector('script[type="application/json"]').textContent);
   var plot = box.querySelector('.labs-plot');
+  var status = box.querySelector('.labs-figure-status');
+  var layout = spec.layout, slider = layout.sliders && layout.sliders[0];
+  var narrow = function () { return plot.clientWidth < 560; };
+  // plotly keeps (and changes) the layout it draws: what fitted() starts from is copied first.
+  var eye = layout.scene && Object.assign({}, layout.scene.camera.eye);
+  var height = layout.height, size = layout.font.size;
   function themed() {
     // The text colour of the figure's container: the book's light or dark theme, or the
     // notebook's. Lines and grids use it faintly; backgrounds stay transparent.
@@ -80,25 +91,102 @@ _LOADER = r"""(function () {
     var faint = 'rgba(' + rgb + ',0.3)';
     var patch = {'font.color': fg, 'paper_bgcolor': 'rgba(0,0,0,0)', 'plot_bgcolor': 'rgba(0,0,0,0)',
                  'modebar.bgcolor': 'rgba(0,0,0,0)', 'modebar.color': faint, 'modebar.activecolor': fg};
-    if (spec.layout.scene) {
+    if (layout.scene) {
       ['xaxis', 'yaxis', 'zaxis'].forEach(function (axis) {
         patch['scene.' + axis + '.gridcolor'] = faint;
         patch['scene.' + axis + '.zerolinecolor'] = faint;
         patch['scene.' + axis + '.linecolor'] = faint;
       });
     }
-    if (spec.layout.sliders) {
+    if (slider) {
       patch['sliders[0].font.color'] = fg;
       patch['sliders[0].currentvalue.font.color'] = fg;
       patch['sliders[0].tickcolor'] = fg;
     }
     return patch;
   }
+  function fitted() {
+    // A narrow column: the 3-D view steps back so that labels stay inside the figure, and the
+    // slider figure is as tall as its square panels need (no empty band) with smaller captions.
+    var patch = {}, small = narrow();
+    if (eye) {
+      var k = small ? 1.45 : 1;
+      patch['scene.camera.eye'] = {x: eye.x * k, y: eye.y * k, z: eye.z * k};
+    }
+    if (slider) {
+      var fit = small ? Math.min(height, Math.round(plot.clientWidth * 0.28 + 165)) : height;
+      plot.style.height = fit + 'px';
+      patch.height = fit;
+      (layout.annotations || []).forEach(function (note, i) {
+        patch['annotations[' + i + '].font.size'] = small ? 11 : size;
+      });
+    }
+    return patch;
+  }
+  function camera() {
+    var scene = plot._fullLayout.scene, live = scene._scene && scene._scene.getCamera;
+    return (live ? scene._scene.getCamera() : scene.camera).eye;
+  }
+  function onKey(event) {
+    if (event.target !== plot || event.altKey || event.ctrlKey || event.metaKey) return;
+    var key = event.key;
+    if (slider) {
+      var steps = plot.layout.sliders[0].steps, active = plot._fullLayout.sliders[0].active;
+      var next = {ArrowLeft: active - 1, ArrowRight: active + 1, Home: 0, End: steps.length - 1}[key];
+      if (next === undefined) return;
+      event.preventDefault();
+      next = Math.max(0, Math.min(steps.length - 1, next));
+      var step = steps[next];
+      // The step's own command (plotly's slider runs the same), then the slider's new place.
+      var run = Plotly[step.method] || function () {};
+      Promise.resolve(run.apply(null, [plot].concat(step.args || []))).then(function () {
+        return Plotly.relayout(plot, {'sliders[0].active': next});
+      });
+      var prefix = (slider.currentvalue && slider.currentvalue.prefix) || '';
+      if (status) status.textContent = prefix + step.label;
+    } else if (layout.scene) {
+      var turn = {ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1]}[key];
+      var zoom = {'+': 0.8, '=': 0.8, '-': 1.25, '_': 1.25}[key];
+      if (!turn && !zoom) return;
+      event.preventDefault();
+      var eye = camera(), r = Math.hypot(eye.x, eye.y, eye.z) * (zoom || 1);
+      var azimuth = Math.atan2(eye.y, eye.x), elevation = Math.asin(eye.z / Math.hypot(eye.x, eye.y, eye.z));
+      if (turn) {
+        azimuth += turn[0] * Math.PI / 12;
+        elevation = Math.max(-1.4, Math.min(1.4, elevation + turn[1] * Math.PI / 12));
+      }
+      Plotly.relayout(plot, {'scene.camera.eye': {
+        x: r * Math.cos(elevation) * Math.cos(azimuth), y: r * Math.cos(elevation) * Math.sin(azimuth),
+        z: r * Math.sin(elevation)}});
+    }
+  }
+  // Touch: a one-finger swipe that starts vertical is the page's (it scrolls); plotly sees only
+  // horizontal swipes (rotate, move the slider) and gestures of two fingers.
+  var start = null, vertical = false;
+  // The mouse wheel scrolls the page too, unless the figure's config asks for scroll-zoom.
+  plot.addEventListener('wheel', function (event) {
+    if (!spec.config.scrollZoom) event.stopPropagation();
+  }, {capture: true, passive: true});
+  plot.addEventListener('touchstart', function (event) {
+    start = event.touches.length === 1 ? [event.touches[0].clientX, event.touches[0].clientY] : null;
+    vertical = false;
+  }, {capture: true, passive: true});
+  plot.addEventListener('touchmove', function (event) {
+    if (!start || event.touches.length !== 1) return;
+    var dx = event.touches[0].clientX - start[0], dy = event.touches[0].clientY - start[1];
+    if (!vertical && Math.abs(dy) > Math.abs(dx) && Math.abs(dy) > 4) vertical = true;
+    if (vertical) event.stopPropagation();
+  }, {capture: true, passive: true});
   function draw() {
-    window.Plotly.newPlot(plot, spec.data, spec.layout, spec.config).then(function () {
-      window.Plotly.relayout(plot, themed());
-      new MutationObserver(function () { window.Plotly.relayout(plot, themed()); })
+    Plotly.newPlot(plot, spec.data, layout, spec.config).then(function () {
+      Plotly.relayout(plot, Object.assign(themed(), fitted()));
+      new MutationObserver(function () { Plotly.relayout(plot, themed()); })
         .observe(document.documentElement, {attributes: true, attributeFilter: ['data-theme']});
+      var wide = !narrow();
+      window.addEventListener('resize', function () {
+        if (wide === narrow()) { wide = !wide; Plotly.relayout(plot, fitted()); }
+      });
+      plot.addEventListener('keydown', onKey);
       box.setAttribute('data-labs-ready', 'true');
     });
   }
@@ -116,6 +204,17 @@ _LOADER = r"""(function () {
     plot.textContent = 'This interactive figure needs plotly.js, which could not be loaded.';
   });
 })();"""
+
+# What each figure carries: the loader without its comments and indentation (a third smaller).
+_LOADER_LINES = "\n".join(line.strip() for line in _LOADER.splitlines()
+                          if line.strip() and not line.strip().startswith("//"))
+
+# What the keyboard does, shown under each kind of figure (and read with it by screen readers).
+_KEYS = {
+    "3d": "Keyboard: Tab to the figure, then the arrow keys rotate it and + and − zoom.",
+    "slider": "Keyboard: Tab to the figure, then ← and → move the slider, Home and End go to "
+              "its ends.",
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -163,15 +262,24 @@ class InteractiveFigure:
         """The HTML that draws the figure in a browser page (see the module docs)."""
         spec = self.to_json().replace("</", "<\\/")  # a string in the JSON may not close the tag
         cdn = f"https://cdn.plot.ly/plotly-{plotly_js_version()}.min.js"
-        loader = _LOADER.replace("HASH", self.figure_id).replace("'CDN'", json.dumps(cdn))
+        loader = _LOADER_LINES.replace("HASH", self.figure_id).replace("'CDN'", json.dumps(cdn))
         title = (f'<p class="labs-figure-title" style="font-weight:600;margin:0 0 0.25em">'
                  f"{html.escape(self.title)}</p>\n" if self.title else "")
+        layout = self.spec.get("layout", {})
+        kind = "3d" if "scene" in layout else "slider" if layout.get("sliders") else None
+        # The plot is a labelled group (it holds plotly's focusable buttons, so it cannot be an
+        # image) and a Tab stop; the keys it answers to are written under it and describe it.
+        element = f"labs-figure-{self.figure_id}"
+        keys = (f'<p class="labs-figure-keys" id="{element}-keys" style="font-size:0.85em;'
+                f'margin:0.25em 0 0;opacity:0.8">{html.escape(_KEYS[kind])} '
+                f'<span class="labs-figure-status" aria-live="polite"></span></p>\n' if kind else "")
+        focus = (f' tabindex="0" aria-describedby="{element}-keys"' if kind else "")
         return (
             f'<div class="labs-interactive" data-labs-figure="{self.figure_id}">\n{title}'
             f'<script type="application/json">{spec}</script>\n'
-            f'<div class="labs-plot" id="labs-figure-{self.figure_id}" role="img" '
-            f'aria-label="{html.escape(self.alt)}" style="width:100%;height:{self.height}px">'
-            f"</div>\n<noscript>{html.escape(self.alt)}</noscript>\n"
+            f'<div class="labs-plot" id="{element}" role="group" aria-label="{html.escape(self.alt)}"'
+            f'{focus} style="width:100%;height:{self.height}px;touch-action:pan-y"></div>\n'
+            f"{keys}<noscript>{html.escape(self.alt)}</noscript>\n"
             f"<script>\n{loader}\n</script>\n</div>"
         )
 
@@ -204,7 +312,10 @@ def _base_layout(height: int) -> dict:
 
 
 # Plotly's mode bar without the link to plotly's website and without the cloud buttons.
-_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["sendDataToCloud"]}
+# No zoom by the mouse wheel or a two-finger scroll (it traps the page's scrolling: the keys and
+# the mode bar zoom instead).
+_CONFIG = {"displaylogo": False, "responsive": True, "scrollZoom": False,
+           "modeBarButtonsToRemove": ["sendDataToCloud"]}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -259,7 +370,8 @@ def plot_vectors_3d(
 
     ``vectors`` is (n, d) with d ≥ 3, ``labels`` names each row (drawn beside its point);
     ``groups`` (one name per row) colours the points and adds a legend whose entries toggle a
-    group. Drag to rotate, scroll to zoom, hover for a label. The three axes keep only part of
+    group. Drag to rotate (or, with the figure focused, the arrow keys; + and − zoom), hover
+    for a label; the mouse wheel and a vertical swipe scroll the page, not the figure. The three axes keep only part of
     the variance (``result.variance_kept``): say so where the figure is used. Returns a
     :class:`VectorView`, which displays itself in the book, JupyterLab and Colab.
     """
@@ -368,7 +480,8 @@ def interpolation_slider(
             "showscale": False, "hovertemplate": "row %{y}, column %{x}: %{z:.2f}<extra></extra>"}
     data, layout = [], _base_layout(height)
     domains = ((0.0, 0.28), (0.36, 0.64), (0.72, 1.0))
-    captions = (f"{ends[0]} (t = 0)", f"decoded at t = {ts[middle]:.2f}", f"{ends[1]} (t = 1)")
+    # Captions on two lines: three of them side by side fit a phone's column (390 px).
+    captions = (f"{ends[0]}<br>(t = 0)", f"decoded<br>at t = {ts[middle]:.2f}", f"{ends[1]}<br>(t = 1)")
     for panel, (image, domain) in enumerate(zip((images[0], images[middle], images[-1]), domains)):
         suffix = "" if panel == 0 else str(panel + 1)
         data.append({**heat, "z": _rounded(image), "xaxis": f"x{suffix}", "yaxis": f"y{suffix}",
@@ -384,19 +497,24 @@ def interpolation_slider(
     steps = [
         {"method": "update", "label": f"{t:.2f}",
          "args": [{"z": [_rounded(image)]},
-                  {"annotations[1].text": f"decoded at t = {t:.2f}"}, [1]]}
+                  {"annotations[1].text": f"decoded<br>at t = {t:.2f}"}, [1]]}
         for t, image in zip(ts, images)
     ]
     layout["sliders"] = [{
         "active": middle, "steps": steps, "pad": {"t": 30, "b": 10}, "len": 1.0, "x": 0.0,
         "currentvalue": {"prefix": "t = ", "visible": True, "xanchor": "center"},
     }]
-    layout["margin"]["t"] = 30  # room for the panel captions
+    layout["margin"]["t"] = 44  # room for the panel captions
+    # Nothing to zoom or pan in three small images: a drag over them, or a swipe on a phone, is
+    # left to the page (and to the slider).
+    layout["dragmode"] = False
     if alt is None:
         alt = (
             f"Three {rows}×{cols} images side by side: {ends[0]} and {ends[1]}, the ends of a "
             f"straight-line path between two latent vectors, and between them the image decoded "
             f"at the point a slider selects, in {n} steps from t = 0 to t = 1."
         )
-    return InteractiveFigure(spec={"data": data, "layout": layout, "config": _CONFIG},
+    # The mode bar's zoom and pan buttons do nothing here, and on a phone it covers the last image.
+    config = {**_CONFIG, "displayModeBar": False}
+    return InteractiveFigure(spec={"data": data, "layout": layout, "config": config},
                              alt=alt, title=title, height=height)

@@ -222,7 +222,24 @@ def test_text_cannot_close_the_script_tag(vectors):
 
 def test_alt_text_is_escaped_into_the_aria_label(vectors):
     html = interactive.plot_vectors_3d(vectors, WORDS, alt='Words "in" <3-D>').html()
-    assert 'role="img" aria-label="Words &quot;in&quot; &lt;3-D&gt;"' in html
+    assert 'role="group" aria-label="Words &quot;in&quot; &lt;3-D&gt;"' in html
+
+
+def test_figures_are_labelled_groups_that_take_the_keyboard_and_leave_swipes_to_the_page(vectors, frames):
+    # role="img" may not hold focusable controls (axe: nested-interactive), and plotly's mode bar
+    # and slider are focusable: the plot is a labelled group, a Tab stop described by its keys.
+    for figure, keys in ((interactive.plot_vectors_3d(vectors, WORDS), "arrow keys rotate"),
+                         (interactive.interpolation_slider(frames, (8, 8)), "Home and End")):
+        html = figure.html()
+        plot = re.search(r'<div class="labs-plot"[^>]*>', html).group(0)
+        assert 'role="img"' not in html and 'role="group"' in plot and 'tabindex="0"' in plot
+        described = re.search(r'aria-describedby="([^"]+)"', plot).group(1)
+        assert re.search(rf'<p class="labs-figure-keys" id="{described}"[^>]*>[^<]*{keys}', html)
+        assert "touch-action:pan-y" in plot  # a vertical swipe scrolls the page
+        assert figure.spec["config"]["scrollZoom"] is False  # the wheel scrolls the page too
+        assert figure.html() == html  # deterministic: no random ids
+    slider = interactive.interpolation_slider(frames, (8, 8))
+    assert slider.spec["layout"]["dragmode"] is False  # nothing to zoom in three small images
 
 
 # ---------------------------------------------------------------- the live explorer

@@ -12,6 +12,38 @@ def test_style_uses_the_colour_blind_safe_palette():
     assert mpl.rcParams["figure.facecolor"] == "white"
 
 
+@pytest.mark.filterwarnings("ignore:.*deprecated in traitlets:DeprecationWarning")  # matplotlib-inline's
+def test_notebook_figures_are_stored_as_sharp_pngs_shown_at_their_usual_size():
+    # Inside IPython, set_style makes inline figures "retina" PNGs: twice the pixels of
+    # figure.dpi, with the display size (which the book's <img width> follows) left as before.
+    import base64
+    import io
+
+    import matplotlib.pyplot as plt
+    from IPython.core.interactiveshell import InteractiveShell
+    from matplotlib_inline.config import InlineBackend
+    from PIL import Image
+
+    shell = InteractiveShell.instance()
+    fig = None
+    try:
+        viz.set_style()
+        fig, ax = plt.subplots(figsize=(4, 3))
+        ax.plot([0, 1], [1, 0])
+        data, metadata = shell.display_formatter.format(fig)
+        png = data["image/png"]
+        png = base64.b64decode(png) if isinstance(png, str) else png
+        width, height = Image.open(io.BytesIO(png)).size
+        shown = metadata["image/png"]
+        assert abs(width - 2 * shown["width"]) <= 2 and abs(height - 2 * shown["height"]) <= 2
+        assert shown["width"] <= 4 * mpl.rcParams["figure.dpi"]  # shown at 100 px per inch
+    finally:
+        if fig is not None:
+            plt.close(fig)
+        InlineBackend.clear_instance()
+        InteractiveShell.clear_instance()
+
+
 def test_image_rows_draws_one_row_per_label():
     fig = viz.plot_image_rows({"a": np.zeros((3, 64)), "b": np.ones((3, 64))})
     assert len(fig.axes) == 6
