@@ -49,7 +49,7 @@ def notebook(markdown, glue=()):
     nb.cells = [nbformat.v4.new_markdown_cell(markdown)]
     code = nbformat.v4.new_code_cell("viz.glue(...)")
     code.outputs = [nbformat.v4.new_output(
-        "display_data", data={f"application/papermill.record/text/plain": value},
+        "display_data", data={"application/papermill.record/text/plain": value},
         metadata={"scrapbook": {"name": name, "mime_prefix": "application/papermill.record/"}})
         for name, value in glue]
     nb.cells.append(code)

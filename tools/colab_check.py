@@ -192,8 +192,8 @@ def main(argv: list[str] | None = None) -> int:
         with served_repository(work, branch) as (url, commit):
             say(f"repository: {setup_cell.repository_url()} -> {url} (git daemon, 127.0.0.1), "
                 f"branch {branch} = {commit}")
-            say(f"kernel: fake google.colab imported first; cwd an empty folder; empty "
-                f"LABS_CACHE_DIR; HF_HUB_OFFLINE=1")
+            say("kernel: fake google.colab imported first; cwd an empty folder; empty "
+                "LABS_CACHE_DIR; HF_HUB_OFFLINE=1")
             summary = []
             for number, path in enumerate(notebooks):
                 red = check_notebook(path, url, args.cells, env, content, say, again=number == 0)
