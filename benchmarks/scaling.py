@@ -44,8 +44,8 @@ else:
     digits = data.load_digits()
     X_train = np.concatenate([digits.X_train] * spec["copies"])
     start = time.perf_counter()
-    autoencoder.train_autoencoder(autoencoder.AutoencoderConfig(epochs=spec["epochs"]),
-                                  (X_train, digits.X_test))
+    autoencoder.train_autoencoder((X_train, digits.X_test),
+                                  autoencoder.AutoencoderConfig(epochs=spec["epochs"]))
     size = len(X_train)
 seconds = time.perf_counter() - start
 print(json.dumps({"size": size, "seconds": seconds,

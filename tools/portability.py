@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     paths = [p for p in notebooks() if not args.only or args.only in str(p)]
     sanitize = load_sanitizer(SANITIZER)
-    report = {"date": datetime.date.today().isoformat(), "variants": {}}
+    report: dict = {"date": datetime.date.today().isoformat(), "variants": {}}
     failed = False
     for name in args.variant or list(VARIANTS):
         description, changes = VARIANTS[name]
@@ -148,14 +148,19 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"FAIL {name} {key} {failure}", flush=True)
         report["variants"][name] = {"description": description, "kernels": kernels(env),
                                     "set": {k: v for k, v in changes.items()}, "notebooks": rows}
-    if not args.only:
-        results = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
-        results["portability"] = report
-        RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
-        import report as table  # benchmarks/report.py
+    results = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
+    if args.only or args.variant:  # a partial run updates its own rows and keeps the others
+        earlier = results.get("portability", {"variants": {}})
+        for name, variant in report["variants"].items():
+            rows = {**earlier["variants"].get(name, {}).get("notebooks", {}), **variant["notebooks"]}
+            earlier["variants"][name] = {**variant, "notebooks": rows}
+        report = {**earlier, "date": report["date"]}
+    results["portability"] = report
+    RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    import report as table  # benchmarks/report.py
 
-        (ROOT / "benchmarks" / "results.md").write_text(table.render(results))
-        print("wrote benchmarks/results.json and benchmarks/results.md")
+    (ROOT / "benchmarks" / "results.md").write_text(table.render(results))
+    print("wrote benchmarks/results.json and benchmarks/results.md")
     print("portability:", "FAILED" if failed else "every cell within tolerance")
     return 1 if failed else 0
 
