@@ -191,3 +191,60 @@ def evaluate_document_similarity(vectors, benchmark=None) -> DocumentSimilarityS
         top1_agreement=float(agree.mean()),
         pairs=len(upper[0]),
     )
+
+
+def sif_embeddings(vectors, texts, word_counts, *, a: float = 1e-3,
+                   remove_component: bool = True, tokenize=None) -> torch.Tensor:
+    """Smooth-inverse-frequency (SIF) averages of word vectors (Arora, Liang and Ma, 2017).
+
+    Each known word ``w`` of a text is weighted by ``a / (a + p(w))``, where ``p(w)`` is its share
+    of all the words counted in ``word_counts``, so frequent words ("the", "and") count little and
+    rare ones fully; a word with no count gets ``p(w) = 0`` (weight 1). Then the first principal
+    direction of the text vectors (the first right singular vector, not centred, as in the
+    paper), the direction shared by every text, is projected out.
+
+    Args:
+        vectors: ``WordVectors`` (anything with ``index(word)``, ``in`` and a ``vectors``
+            tensor).
+        texts: a list of strings (split by ``tokenize``) or of token lists.
+        word_counts: a mapping word → count, e.g. ``collections.Counter`` over a corpus.
+        a: the smoothing constant (1e-3 in the paper); larger flattens the weights.
+        remove_component: project out the first principal direction (needs two or more texts).
+        tokenize: a function from a string to its words; lower-cased alphabetic words
+            (gensim's ``simple_preprocess``) by default.
+
+    Returns:
+        A float tensor ``(len(texts), dim)``.
+
+    Used in: chapter 5.1 (is it the frequent words that make averaged vectors alike?).
+    """
+    if tokenize is None:
+        from gensim.utils import simple_preprocess as tokenize
+    if isinstance(texts, (str, bytes)):
+        raise TypeError("texts is a single string; pass a list of texts, e.g. [text]")
+    texts = list(texts)
+    if not texts:
+        raise ValueError("texts is empty: pass at least one text")
+    if not a > 0:
+        raise ValueError(f"a must be a positive number (1e-3 in the paper), got {a!r}")
+    total = float(sum(word_counts.values())) if len(word_counts) else 0.0
+    if total <= 0 or any(n < 0 for n in word_counts.values()):
+        raise ValueError("word_counts must hold non-negative counts with a positive total, "
+                         "e.g. collections.Counter(word for doc in corpus for word in doc)")
+    if remove_component and len(texts) < 2:
+        raise ValueError("removing the common component needs two or more texts; "
+                         "pass more texts or remove_component=False")
+    rows = []
+    for number, item in enumerate(texts):
+        words = [w for w in (tokenize(item) if isinstance(item, str) else item) if w in vectors]
+        if not words:
+            raise ValueError(f"text {number} ({str(item)[:60]!r}) has no word in the vocabulary "
+                             "of the word vectors, so its weighted average is undefined")
+        weights = torch.tensor([a / (a + word_counts.get(w, 0) / total) for w in words])
+        rows.append((weights[:, None] * vectors.vectors[[vectors.index(w) for w in words]])
+                    .sum(0) / len(words))
+    X = torch.stack(rows).double()
+    if remove_component:
+        u = torch.linalg.svd(X, full_matrices=False).Vh[0]
+        X = X - (X @ u)[:, None] * u
+    return X.float()

@@ -470,3 +470,56 @@ def plot_feature_maps(maps: torch.Tensor, *, columns: int = 16, title: str | Non
     if title:
         flat[0].figure.suptitle(title)
     return axes
+
+
+# --------------------------------------------------------------------------------------------
+# Codes of equal size: is the penultimate layer better than codes that never saw a label?
+# --------------------------------------------------------------------------------------------
+
+def codes_of_equal_size(model: nn.Module, split: DigitsSplit, *, seed: int = 0,
+                        device: str = "auto") -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Train and test vectors of ``split`` under four representations, for one linear probe.
+
+    The CNN's penultimate features were trained on the digits' labels, so a probe reading them
+    well is expected. The fair comparison is with *unsupervised* codes of the same size ``k``
+    (the width of ``model``'s penultimate layer), fitted on ``split.X_train`` only, without
+    labels: PCA with ``k`` components and an MLP autoencoder with a ``k``-number bottleneck
+    (``labs.autoencoder.train_autoencoder``, cached). The raw pixels are the baseline.
+
+    Args:
+        model: a trained :class:`DigitCNN` (``CNNResult.model``).
+        split: the :class:`labs.data.DigitsSplit` it was trained on.
+        seed: seeds PCA and the autoencoder's training.
+        device: where the autoencoder trains (``"auto"``, ``"cpu"`` or ``"cuda"``).
+
+    Returns:
+        ``{"raw pixels": (train, test), "PCA-k": ..., "autoencoder-k": ...,
+        "penultimate-k": ...}``, each a pair of ``(n, d)`` float arrays.
+
+    Used in: chapter 5.2.
+    """
+    from labs.autoencoder import AutoencoderConfig, train_autoencoder
+    from labs.metrics import pca_reconstruction
+
+    if not isinstance(split, DigitsSplit):
+        raise TypeError(f"split must be a labs.data.DigitsSplit, got {type(split).__name__}")
+    penultimate = getattr(model, "penultimate", None)
+    if not isinstance(penultimate, nn.Module):
+        raise TypeError(f"model must be a DigitCNN with a penultimate stage, got {type(model).__name__}")
+    k = penultimate_features(model, split.X_train[:1]).shape[1]
+    if k >= N_PIXELS:
+        raise ValueError(f"the penultimate layer has {k} numbers, not fewer than the {N_PIXELS} "
+                         "pixels: no code of that size compresses the digit")
+    pca = pca_reconstruction(split.X_train, split.X_test, k, seed=seed)
+    autoencoder = train_autoencoder(data=split, config=AutoencoderConfig(k=k), seed=seed,
+                                    device=device).model
+    with torch.no_grad():
+        codes = [autoencoder.encode(torch.as_tensor(X)).numpy()
+                 for X in (split.X_train, split.X_test)]
+    return {
+        "raw pixels": (np.asarray(split.X_train), np.asarray(split.X_test)),
+        f"PCA-{k}": (pca.codes_train, pca.codes_test),
+        f"autoencoder-{k}": (codes[0], codes[1]),
+        f"penultimate-{k}": tuple(penultimate_features(model, X).numpy()
+                                  for X in (split.X_train, split.X_test)),
+    }

@@ -128,3 +128,49 @@ def test_intrinsic_dimension_skips_duplicates_and_refuses_bad_input():
         metrics.intrinsic_dimension(X, method="mle", k=300)
     with pytest.raises(ValueError, match="remove duplicate rows"):
         metrics.intrinsic_dimension(np.ones((10, 4)))
+
+
+# --- nested cross-validation of the probe's C ---------------------------------------------------
+
+
+def test_nested_cv_with_one_C_is_the_plain_cross_validation_fold_by_fold():
+    rng = np.random.default_rng(0)
+    y = np.arange(80) % 2
+    X = rng.normal(size=(80, 6)) + 0.8 * y[:, None]  # overlapping classes: folds differ
+    nested = metrics.nested_cross_val_probe_accuracy(X, y, Cs=[0.5], repeats=2, folds=4)
+    plain = metrics.cross_val_probe_accuracy(X, y, C=0.5, repeats=2, folds=4)
+    assert nested.folds == pytest.approx(plain.folds)  # the same outer splits
+    assert nested.chosen_C == (0.5,) * 8
+
+
+def test_nested_cv_chooses_C_on_the_inner_folds_of_each_training_fold_only():
+    from sklearn.model_selection import GridSearchCV, StratifiedKFold
+
+    rng = np.random.default_rng(1)
+    y = np.arange(90) % 2
+    X = rng.normal(size=(90, 30)) + 0.4 * y[:, None]  # many noisy features: C matters
+    Cs = (0.001, 0.01, 0.1, 1.0, 10.0)
+    nested = metrics.nested_cross_val_probe_accuracy(X, y, Cs=Cs, folds=3, inner_folds=3,
+                                                     standardize=False, seed=2)
+    outer = StratifiedKFold(3, shuffle=True, random_state=2)
+    expected = []
+    for train, test in outer.split(X, y):
+        search = GridSearchCV(metrics._probe(1.0, 2000, False, 2), {"C": list(Cs)},
+                              cv=StratifiedKFold(3, shuffle=True, random_state=2))
+        search.fit(X[train], y[train])  # never sees X[test]
+        expected.append(search.best_params_["C"])
+    assert nested.chosen_C == tuple(expected)
+    assert nested.mean == pytest.approx(np.mean(nested.folds))
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"Cs": []}, "Cs must be one or more positive"),
+    ({"Cs": [1.0, -1.0]}, "Cs must be one or more positive"),
+    ({"inner_folds": 1}, "folds and inner_folds must be at least 2"),
+    ({"repeats": 0}, "repeats must be at least 1"),
+    ({"folds": 5, "inner_folds": 5}, "too few for 5 outer and 5 inner folds"),
+])
+def test_nested_cv_names_bad_settings(kwargs, message):
+    X, y = blobs(n=12)
+    with pytest.raises(ValueError, match=message):
+        metrics.nested_cross_val_probe_accuracy(X, y, **kwargs)

@@ -168,3 +168,32 @@ def test_plot_feature_maps_draws_one_panel_per_map():
     assert sum(len(ax.images) for ax in np.asarray(axes).ravel()) == 6
     with pytest.raises(ValueError, match="one image"):
         vision.plot_feature_maps(torch.rand(2, 6, 4, 4))
+
+
+def test_codes_of_equal_size_are_unsupervised_codes_as_wide_as_the_penultimate(cache_folder, digits):
+    from labs import metrics
+
+    small = data.DigitsSplit(digits.X_train[:300], digits.X_test[:100],
+                             digits.y_train[:300], digits.y_test[:100])
+    cnn = vision.train_cnn(vision.CNNConfig(epochs=1, penultimate=12), small, seed=0, device="cpu")
+    codes = vision.codes_of_equal_size(cnn.model, small, device="cpu")
+    assert list(codes) == ["raw pixels", "PCA-12", "autoencoder-12", "penultimate-12"]
+    widths = {name: (train.shape, test.shape) for name, (train, test) in codes.items()}
+    assert widths["raw pixels"] == ((300, 64), (100, 64))
+    for name in ["PCA-12", "autoencoder-12", "penultimate-12"]:
+        assert widths[name] == ((300, 12), (100, 12))
+    # PCA is fitted on the training digits only, and the penultimate codes are the CNN's own
+    pca = metrics.pca_reconstruction(small.X_train, small.X_test, 12)
+    assert np.allclose(codes["PCA-12"][1], pca.codes_test, atol=1e-5)
+    assert np.allclose(codes["penultimate-12"][1],
+                       vision.penultimate_features(cnn.model, small.X_test).numpy())
+
+
+def test_codes_of_equal_size_refuse_what_they_cannot_compare(cache_folder, digits):
+    cnn = vision.train_cnn(vision.CNNConfig(epochs=1, penultimate=64), digits, seed=0, device="cpu")
+    with pytest.raises(ValueError, match="not fewer than the 64 pixels"):
+        vision.codes_of_equal_size(cnn.model, digits, device="cpu")
+    with pytest.raises(TypeError, match="split must be a labs.data.DigitsSplit"):
+        vision.codes_of_equal_size(cnn.model, (digits.X_train, digits.X_test))
+    with pytest.raises(TypeError, match="model must be a DigitCNN"):
+        vision.codes_of_equal_size(torch.nn.Linear(64, 10), digits)
