@@ -147,12 +147,12 @@ def test_sif_weights_each_word_by_a_over_a_plus_its_frequency():
     wv = toy_vectors()
     counts = {"good": 900, "film": 100}  # p(good) = 0.9, p(film) = 0.1; "bad" unseen: p = 0
     a = 0.1
-    sif = text.sif_embeddings(wv, ["good film", "bad film"], counts, a=a, remove_component=False)
+    sif = documents.sif_embeddings(wv, ["good film", "bad film"], counts, a=a, remove_component=False)
     w_good, w_film, w_bad = a / (a + 0.9), a / (a + 0.1), 1.0
     assert torch.allclose(sif[0], (w_good * wv["good"] + w_film * wv["film"]) / 2)
     assert torch.allclose(sif[1], (w_bad * wv["bad"] + w_film * wv["film"]) / 2)
     # the frequent word counts less than in the plain average
-    plain = text.average_word_vectors(wv, ["good film"])[0]
+    plain = documents.average_word_vectors(wv, ["good film"])[0]
     assert F.cosine_similarity(sif[0], wv["film"], dim=0) > F.cosine_similarity(plain, wv["film"], dim=0)
 
 
@@ -160,8 +160,8 @@ def test_sif_removes_the_first_principal_direction_shared_by_the_texts():
     wv = toy_vectors()
     texts = ["good film", "bad film", "great awful", "film film good"]
     counts = {"good": 5, "film": 3, "bad": 1}
-    kept = text.sif_embeddings(wv, texts, counts, remove_component=False).double()
-    removed = text.sif_embeddings(wv, texts, counts).double()
+    kept = documents.sif_embeddings(wv, texts, counts, remove_component=False).double()
+    removed = documents.sif_embeddings(wv, texts, counts).double()
     u = torch.linalg.svd(kept, full_matrices=False).Vh[0]
     assert torch.allclose(removed @ u, torch.zeros(len(texts), dtype=torch.float64), atol=1e-6)
     assert torch.allclose(removed, kept - (kept @ u)[:, None] * u, atol=1e-6)
@@ -178,4 +178,4 @@ def test_sif_removes_the_first_principal_direction_shared_by_the_texts():
 ])
 def test_sif_names_bad_input(texts, counts, kwargs, error, message):
     with pytest.raises(error, match=message):
-        text.sif_embeddings(toy_vectors(), texts, counts, **kwargs)
+        documents.sif_embeddings(toy_vectors(), texts, counts, **kwargs)

@@ -175,7 +175,7 @@ def test_codes_of_equal_size_are_unsupervised_codes_as_wide_as_the_penultimate(c
 
     small = data.DigitsSplit(digits.X_train[:300], digits.X_test[:100],
                              digits.y_train[:300], digits.y_test[:100])
-    cnn = vision.train_cnn(vision.CNNConfig(epochs=1, penultimate=12), small, seed=0, device="cpu")
+    cnn = vision.train_cnn(small, vision.CNNConfig(epochs=1, penultimate=12), seed=0, device="cpu")
     codes = vision.codes_of_equal_size(cnn.model, small, device="cpu")
     assert list(codes) == ["raw pixels", "PCA-12", "autoencoder-12", "penultimate-12"]
     widths = {name: (train.shape, test.shape) for name, (train, test) in codes.items()}
@@ -190,7 +190,7 @@ def test_codes_of_equal_size_are_unsupervised_codes_as_wide_as_the_penultimate(c
 
 
 def test_codes_of_equal_size_refuse_what_they_cannot_compare(cache_folder, digits):
-    cnn = vision.train_cnn(vision.CNNConfig(epochs=1, penultimate=64), digits, seed=0, device="cpu")
+    cnn = vision.train_cnn(digits, vision.CNNConfig(epochs=1, penultimate=64), seed=0, device="cpu")
     with pytest.raises(ValueError, match="not fewer than the 64 pixels"):
         vision.codes_of_equal_size(cnn.model, digits, device="cpu")
     with pytest.raises(TypeError, match="split must be a labs.data.DigitsSplit"):
