@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch import nn
 
-from labs import data, text
+from labs import counts, data, text
 
 # A small corpus with structure: documents about animals and documents about vehicles.
 ANIMALS = "cat dog mouse pet fur paw tail bark".split()
@@ -196,7 +196,7 @@ def test_vocabulary_is_sorted_by_count_then_word():
         text.build_vocabulary([[], []], min_count=1)
 
 
-@pytest.mark.parametrize("train", [text.train_word2vec, text.train_glove])
+@pytest.mark.parametrize("train", [text.train_word2vec, counts.train_glove])
 def test_a_corpus_without_frequent_words_names_the_counts_and_the_fix(cache_folder, train):
     corpus = [["rare", "words", "rare"], ["only"]]
     with pytest.raises(ValueError, match=r"no word occurs 5 times or more in the corpus \(min_count=5\): "
@@ -253,91 +253,6 @@ def test_default_word2vec_reaches_the_course_target_on_wordsim(cache_folder):
 
 
 # --- GloVe ------------------------------------------------------------------------------------
-
-
-def test_cooccurrence_counts_weight_by_inverse_distance():
-    counts = text.cooccurrence_counts([["a", "b", "x", "c"]], ["a", "b", "c"], window=2).toarray()
-    # "x" is dropped first, so the sequence is a b c: a-b at 1, b-c at 1, a-c at 2.
-    np.testing.assert_allclose(counts, [[0, 1, 0.5], [1, 0, 1], [0.5, 1, 0]])
-
-
-def test_glove_loss_is_weighted_least_squares():
-    w, c = torch.tensor([[1.0, 2.0]]), torch.tensor([[3.0, 1.0]])
-    loss = text.glove_loss(w, c, torch.tensor([0.5]), torch.tensor([-0.5]), torch.tensor([4.0]), torch.tensor([0.25]))
-    assert float(loss) == pytest.approx(0.25 * (5.0 - 4.0) ** 2)
-
-
-def test_glove_step_equals_autograd_and_torch_adagrad():
-    torch.manual_seed(0)
-    n, d, lr = 7, 4, 0.1
-    start = [torch.randn(n, d), torch.randn(n, d), torch.randn(n), torch.randn(n)]
-    i, j = torch.tensor([0, 1, 1, 5, 6, 0]), torch.tensor([2, 3, 3, 0, 6, 4])
-    log_x, weight = torch.rand(6), torch.rand(6)
-    ours = [p.clone() for p in start]
-    squares = [torch.zeros_like(p) for p in ours]
-    reference = [p.clone().requires_grad_() for p in start]
-    optimiser = torch.optim.Adagrad(reference, lr=lr)
-    for _ in range(3):
-        loss = text.glove_step(ours, squares, i, j, log_x, weight, lr)
-        w, c, bw, bc = reference
-        expected = text.glove_loss(w[i], c[j], bw[i], bc[j], log_x, weight)
-        optimiser.zero_grad()
-        expected.backward()
-        optimiser.step()
-        assert loss == pytest.approx(expected.item(), rel=1e-5)
-    for mine, theirs in zip(ours, reference):
-        torch.testing.assert_close(mine, theirs.detach())
-
-
-def test_glove_trains_deterministically_and_learns_the_topics(cache_folder):
-    config = text.GloveConfig(vector_size=8, window=3, min_count=2, epochs=20, batch_size=256, learning_rate=0.1)
-    first = text.train_glove(TOY, config, seed=0)
-    again = text.train_glove(TOY, config, seed=0)
-    assert again.from_cache and torch.equal(first.vectors.vectors, again.vectors.vectors)
-    assert torch.equal(text.train_glove(TOY, config, seed=0, use_cache=False).vectors.vectors, first.vectors.vectors)
-    assert within_minus_across(first.vectors) > 0.2
-    assert len(first.history) == 20 and first.history[-1] < first.history[0]
-    with pytest.raises(ValueError, match="window must be positive"):
-        text.GloveConfig(window=0)
-
-
-# --- PPMI + SVD, the count-based baseline -----------------------------------------------------
-
-
-def test_ppmi_matrix_matches_its_definition():
-    import scipy.sparse as sp
-
-    counts = sp.csr_matrix(np.array([[0.0, 6.0, 1.0], [6.0, 0.0, 1.0], [1.0, 1.0, 4.0]]))
-    ppmi = text.ppmi_matrix(counts, context_power=1.0).toarray()
-    dense = counts.toarray()
-    total, rows, cols = dense.sum(), dense.sum(1), dense.sum(0)
-    with np.errstate(divide="ignore"):
-        expected = np.maximum(np.log(dense * total / np.outer(rows, cols)), 0)
-    assert np.allclose(ppmi, np.nan_to_num(expected, neginf=0.0))
-    assert ppmi[0, 1] > 0 and ppmi[0, 2] == 0  # 0 and 1 co-occur more than chance, 0 and 2 less
-    with pytest.raises(ValueError, match="co-occurrence matrix is empty"):
-        text.ppmi_matrix(sp.csr_matrix((3, 3)))
-
-
-def test_ppmi_svd_separates_topics_is_deterministic_and_cached(cache_folder):
-    config = text.PPMIConfig(vector_size=4, window=3, min_count=1)
-    first = text.train_ppmi_svd(TOY, config, seed=0)
-    again = text.train_ppmi_svd(TOY, config, seed=0)
-    assert not first.from_cache and again.from_cache
-    assert torch.equal(first.vectors.vectors, again.vectors.vectors)
-    fresh = text.train_ppmi_svd(TOY, config, seed=0, use_cache=False)
-    assert torch.allclose(fresh.vectors.vectors, first.vectors.vectors, atol=1e-5)
-    assert first.vectors.dim == 4 and first.vectors.name == "PPMI-SVD"
-    assert within_minus_across(first.vectors) > 0.2
-
-
-def test_ppmi_svd_refuses_a_width_the_vocabulary_cannot_fill(cache_folder):
-    with pytest.raises(ValueError, match="vector_size must be smaller than the vocabulary"):
-        text.train_ppmi_svd(TOY, text.PPMIConfig(vector_size=50, min_count=1), use_cache=False)
-    with pytest.raises(ValueError, match="eigen_power must be between 0 and 1"):
-        text.PPMIConfig(eigen_power=2)
-    with pytest.raises(ValueError, match="window must be positive"):
-        text.PPMIConfig(window=0)
 
 
 # --- benchmarks split into a half to choose on and a half to report -------------------------
