@@ -37,14 +37,9 @@ sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from setup_cell import notebooks  # noqa: E402
+from run import RUN_ENV  # noqa: E402  (benchmarks/run.py: the environment of `make test`)
 from tests.nbval_tolerance import compare_outputs, load_sanitizer, parse_tolerance  # noqa: E402
 
-# The environment of `make test` (Makefile RUN_ENV).
-RUN_ENV = {
-    "LABS_PROGRESS": "0", "LABS_THREADS": "2", "PYTHONHASHSEED": "0", "HF_HUB_OFFLINE": "1",
-    "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
-}
-OPENBLAS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 # name -> (what it emulates, variables set; None unsets). Both unset the OpenBLAS pair together
 # or set the core type alone, as a machine of that kind would.
 VARIANTS: dict[str, tuple[str, dict[str, str | None]]] = {
