@@ -235,7 +235,8 @@ def test_header_buttons_open_and_point_at_the_configured_repository(browser, sit
     finally:
         close(result)
     notebook = f"{entry}.ipynb"
-    assert f"https://colab.research.google.com/github/{OWNER_REPO}/blob/{BRANCH}/{notebook}" in launch
+    # the plain-Markdown copy, on the branch CI publishes the copies to (tools/publish_notebooks.py)
+    assert f"https://colab.research.google.com/github/{OWNER_REPO}/blob/{BRANCH}-notebooks/{notebook}" in launch
     assert f"https://mybinder.org/v2/gh/{OWNER_REPO}/{BRANCH}?urlpath=lab/tree/{notebook}" in launch
     assert REPOSITORY in source
     assert any(h.startswith(f"{REPOSITORY}/issues/new") for h in source)

@@ -109,10 +109,33 @@ def test_repository_and_issue_buttons_point_at_the_configured_repository(built_b
 def test_launch_buttons_open_this_notebook_from_the_configured_repository(built_book, entry):
     links = {a["href"] for a in page(built_book, entry).select("a.dropdown-item")}
     notebook = f"{repo_path(entry)}.ipynb"
-    colab = f"https://colab.research.google.com/github/{OWNER_REPO}/blob/{BRANCH}/{notebook}"
+    # Colab opens the plain-Markdown copy, on the branch the CI workflow publishes the copies
+    # to (tools/publish_notebooks.py); Binder the repository's own branch.
+    colab = (f"https://colab.research.google.com/github/{OWNER_REPO}/blob/{BRANCH}-notebooks/"
+             f"{notebook}")
     binder = f"https://mybinder.org/v2/gh/{OWNER_REPO}/{BRANCH}?urlpath=lab/tree/{notebook}"
     assert colab in links, f"no Colab button to {colab}"
     assert binder in links, f"no Binder button to {binder}"
+
+
+MYST_LEFT = ("{glue", "{term}", "{ref}", "{doc}", "{cite", "{numref}", "```{", ":::{")
+
+
+@pytest.mark.parametrize("entry", NOTEBOOK_PAGES)
+def test_downloaded_notebook_is_the_plain_markdown_copy(built_book, entry):
+    """The download button's _sources/<page>.ipynb (also what publish_notebooks.py pushes for
+    Colab): MyST resolved, numbers in place of glue, the setup cell as in the source."""
+    import json
+
+    copy = json.loads((built_book / "_sources" / f"{entry}.ipynb").read_text(encoding="utf-8"))
+    source = json.loads((ROOT / f"{entry}.ipynb").read_text(encoding="utf-8"))
+    assert copy["metadata"]["labs_export"]["source"] == f"{entry}.ipynb"
+    left = [f"cell {i}: {raw}" for i, cell in enumerate(copy["cells"]) if cell["cell_type"] == "markdown"
+            for raw in MYST_LEFT if raw in "".join(cell["source"])]
+    assert not left, f"MyST left in the downloaded notebook: {left}"
+    assert len(copy["cells"]) == len(source["cells"])
+    code = [c for c in source["cells"] if c["cell_type"] == "code"]
+    assert [c["source"] for c in copy["cells"] if c["cell_type"] == "code"] == [c["source"] for c in code]
 
 
 def test_binder_installs_the_tested_versions_and_labs():
@@ -231,7 +254,17 @@ def test_ci_workflow_tests_then_builds_then_publishes_the_html():
     assert upload_step["with"]["path"] == "_build/html"
     assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     publish = jobs["publish"]
-    assert publish["needs"] == "test-and-build"
+    # Pages go up once the notebooks their Colab buttons open are on the generated branch.
+    assert publish["needs"] == ["test-and-build", "publish-notebooks"]
+    copies = jobs["publish-notebooks"]
+    assert copies["needs"] == "test-and-build" and copies["if"] == publish["if"]
+    assert copies["permissions"] == {"contents": "write"}
+    runs = " ".join(s.get("run", "") for s in copies["steps"])
+    assert "tools/publish_notebooks.py" in runs and "--built-from" in runs
+    kept = next(s for s in jobs["test-and-build"]["steps"]
+                if s.get("uses", "").startswith("actions/upload-artifact") and s["with"]["name"] == "notebooks")
+    fetched = next(s for s in copies["steps"] if s.get("uses", "").startswith("actions/download-artifact"))
+    assert kept["with"]["path"].rstrip("/") == fetched["with"]["path"] == "_build/html/_sources"
     assert any(s.get("uses", "").startswith("actions/deploy-pages") for s in publish["steps"])
     assert "debian" in jobs["test-and-build"]["container"] or "bookworm" in jobs["test-and-build"]["container"]
 

@@ -3,6 +3,15 @@
     python tools/export_notebooks.py              # every notebook -> _build/notebooks/<same path>
     python tools/export_notebooks.py book/01_embedding.ipynb --out /tmp/nb
 
+Where the copies go (README, "Reading the course outside the HTML book"):
+
+* the book build (``book/_ext/notebook_copies.py``) writes them over the ``_sources/*.ipynb``
+  that the download button serves, and points the Colab button at them on the generated branch
+  ``copies_branch()`` (``<repository.branch>-notebooks``), where the CI workflow pushes them
+  (``tools/publish_notebooks.py``);
+* ``make lab`` writes them into ``_build/notebooks/`` with this script and opens JupyterLab on
+  them; a copy the reader has changed since it was written is kept, never overwritten.
+
 JupyterLab without jupyterlab-myst, Colab, Kaggle and VS Code show MyST raw: ``{glue:text}``
 placeholders where the numbers should be, ``{term}``/``{ref}``/``{doc}``/``{cite}`` roles,
 ``(label)=`` lines and directive fences rendered as code. This writes copies whose markdown
@@ -19,7 +28,9 @@ cells are plain CommonMark, generated from the same sources and never edited by 
   (relative, so it opens in JupyterLab and beside the copies); ``solution-start`` becomes a bold
   "Worked answer" line and ``solution-end`` disappears.
 
-Code cells and outputs are copied unchanged, so the setup cell and nbval's stored outputs stay.
+Code cells and their outputs are copied unchanged (the setup cell too, which installs ``labs``
+from the branch the notebook was built from), except glue's own outputs: their numbers are in the
+prose now, and JupyterLab would show them as "No renderer could be found" boxes.
 
 Why not sphinx-tojupyter (QuantEcon's route): it converts through a full Sphinx build, so it
 resolves every role exactly, but it is an extra Sphinx builder to keep compatible with Jupyter
@@ -33,6 +44,7 @@ from __future__ import annotations
 import argparse
 import ast
 import copy
+import hashlib
 import json
 import posixpath
 import re
@@ -41,7 +53,6 @@ import unicodedata
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import nbformat
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,14 +74,47 @@ def unlatex(text: str) -> str:
     return unicodedata.normalize("NFC", text.replace("{", "").replace("}", ""))
 
 
+COLAB = "https://colab.research.google.com"
+COPIES_SUFFIX = "-notebooks"
+MANIFEST = ".exported.json"  # in an --out folder: the SHA-256 of every copy as written
+
+
+def config(root: Path = ROOT) -> dict:
+    return yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
+
+
+def repository(root: Path = ROOT) -> tuple[str, str, str]:
+    """(owner, name, branch) of ``_config.yml``'s repository; a clear error where one is missing."""
+    found = config(root).get("repository") or {}
+    url, branch = str(found.get("url") or "").rstrip("/"), found.get("branch")
+    parts = urlsplit(url).path.strip("/").split("/")
+    if urlsplit(url).hostname != "github.com" or len(parts) != 2 or not all(parts):
+        raise ValueError(f"_config.yml: repository.url must be https://github.com/OWNER/REPO "
+                         f"(Colab opens notebooks from GitHub), not {url!r}")
+    if not branch:
+        raise ValueError("_config.yml has no repository.branch: name the branch the book is "
+                         "built from (Jupyter Book would otherwise assume `master`)")
+    return parts[0], parts[1], str(branch)
+
+
+def copies_branch(root: Path = ROOT) -> str:
+    """The generated branch that holds the plain-Markdown copies of ``repository.branch``."""
+    return repository(root)[2] + COPIES_SUFFIX
+
+
+def colab_url(notebook: str, root: Path = ROOT) -> str:
+    """What the book's Colab button opens for ``notebook`` (a path in the repository): its
+    plain-Markdown copy on ``copies_branch()``, where the CI workflow publishes it."""
+    owner, name, _ = repository(root)
+    return f"{COLAB}/github/{owner}/{name}/blob/{copies_branch(root)}/{notebook}"
+
+
 def base_url(root: Path = ROOT) -> str:
     """Where the book is published: html.baseurl, else the repository's GitHub Pages URL."""
-    config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
-    url = (config.get("html") or {}).get("baseurl")
+    url = (config(root).get("html") or {}).get("baseurl")
     if url:
         return url.rstrip("/") + "/"
-    repo = urlsplit(config["repository"]["url"].rstrip("/")).path.strip("/")
-    owner, name = repo.split("/")
+    owner, name, _ = repository(root)
     return f"https://{owner.lower()}.github.io/{name}/"
 
 
@@ -159,24 +203,36 @@ class Site:
         return f"{self.base}{page}.html" + (f"#{anchor}" if anchor else "")
 
 
+def is_glue(output: dict) -> bool:
+    """Whether ``output`` is what ``glue`` stores (myst-nb's scrapbook record)."""
+    return bool(output.get("metadata", {}).get("scrapbook"))
+
+
+def glue_value(output: dict) -> tuple[str, object] | None:
+    """(name, value) of one glue output, or None where it holds no text."""
+    meta = output["metadata"]["scrapbook"]
+    data = output.get("data", {})
+    text = data.get(meta.get("mime_prefix", "") + "text/plain", data.get("text/plain"))
+    if text is None:
+        return None
+    text = "".join(text) if isinstance(text, list) else text
+    try:
+        return meta["name"], ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return meta["name"], text
+
+
 def glued_values(notebook: dict) -> dict[str, object]:
     """name -> value of every ``glue`` call stored in the notebook's outputs."""
-    values = {}
-    for cell in notebook["cells"]:
-        for output in cell.get("outputs", []):
-            meta = output.get("metadata", {}).get("scrapbook")
-            if not meta:
-                continue
-            data = output.get("data", {})
-            text = data.get(meta.get("mime_prefix", "") + "text/plain", data.get("text/plain"))
-            if text is None:
-                continue
-            text = "".join(text) if isinstance(text, list) else text
-            try:
-                values[meta["name"]] = ast.literal_eval(text)
-            except (ValueError, SyntaxError):
-                values[meta["name"]] = text
-    return values
+    found = (glue_value(o) for c in notebook["cells"] for o in c.get("outputs", []) if is_glue(o))
+    return dict(pair for pair in found if pair)
+
+
+def glue_file_values(path: Path) -> dict[str, object]:
+    """name -> value from myst-nb's ``<page>.glue.json`` (what a built page shows)."""
+    outputs = json.loads(path.read_text(encoding="utf-8"))
+    found = (glue_value(o) for o in outputs.values() if is_glue(o))
+    return dict(pair for pair in found if pair)
 
 
 class Converter:
@@ -260,18 +316,64 @@ class Converter:
         return [f"> {line}".rstrip() for line in block]
 
 
-def export(path: Path, out: Path, site: Site, root: Path = ROOT) -> Path:
-    notebook = json.loads(path.read_text(encoding="utf-8"))
-    page = path.relative_to(root).with_suffix("").as_posix()
-    converter = Converter(site, page, glued_values(notebook))
+def convert(notebook: dict, page: str, site: Site, glue: dict[str, object] | None = None) -> dict:
+    """The plain-Markdown copy of ``notebook`` (the page ``page``, e.g. "book/01_embedding").
+
+    ``glue``: the glued values (default: those stored in the notebook's own outputs)."""
+    converter = Converter(site, page, glued_values(notebook) if glue is None else glue)
     result = copy.deepcopy(notebook)
     for cell in result["cells"]:
         if cell["cell_type"] == "markdown":
             cell["source"] = converter.markdown(source(cell))
-    target = out / path.relative_to(root)
+        elif cell.get("outputs"):
+            cell["outputs"] = [o for o in cell["outputs"] if not is_glue(o)]
+    result["metadata"]["labs_export"] = {
+        "source": f"{page}.ipynb", "book_page": site.url(page),
+        "note": "Generated by tools/export_notebooks.py from the source notebook; edit that one."}
+    return result
+
+
+def write(notebook: dict, target: Path) -> Path:
+    import nbformat  # here, so that tools/publish_notebooks.py needs only PyYAML
+
     target.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nbformat.from_dict(result), target)
+    nbformat.write(nbformat.from_dict(notebook), target)
     return target
+
+
+def export(path: Path, out: Path, site: Site, root: Path = ROOT) -> Path:
+    """Write the copy of the notebook ``path`` (inside ``root``) to the same path under ``out``."""
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    page = path.relative_to(root).with_suffix("").as_posix()
+    return write(convert(notebook, page, site), out / path.relative_to(root))
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def refresh(paths: list[Path], out: Path, site: Site, root: Path = ROOT) -> list[str]:
+    """Export ``paths`` into ``out``, except copies changed since they were written there (a
+    reader's work in JupyterLab): those are kept. Returns one line per notebook."""
+    manifest_path = out / MANIFEST
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {}
+    lines = []
+    for path in paths:
+        name = path.relative_to(root).as_posix()
+        target = out / name
+        if target.exists() and manifest.get(name) != sha256(target):
+            lines.append(f"kept {target}: changed since it was exported (delete it, or rename "
+                         "it to keep your work, to get the current version)")
+            continue
+        manifest[name] = sha256(export(path, out, site, root))
+        lines.append(f"wrote {target}")
+    out.mkdir(parents=True, exist_ok=True)
+    manifest_path.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return lines
+
+
+def course_notebooks(root: Path = ROOT) -> list[Path]:
+    return [p for d in NOTEBOOK_DIRS for p in sorted((root / d).glob("*.ipynb"))]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -280,10 +382,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "_build" / "notebooks")
     args = parser.parse_args(argv)
     site = Site()
-    paths = [p.resolve() for p in args.paths] or [
-        p for d in NOTEBOOK_DIRS for p in sorted((ROOT / d).glob("*.ipynb"))]
-    for path in paths:
-        print(f"wrote {export(path, args.out, site)}")
+    paths = [p.resolve() for p in args.paths] or course_notebooks()
+    outside = [p for p in paths if not p.is_relative_to(ROOT) or p.suffix != ".ipynb"]
+    if outside:
+        parser.error(f"not notebooks of the course (under {ROOT}): {[str(p) for p in outside]}")
+    missing = [p for p in paths if not p.is_file()]
+    if missing:
+        parser.error(f"no such notebook: {[str(p) for p in missing]}")
+    for line in refresh(paths, args.out.resolve(), site):
+        print(line)
     return 0
 
 
