@@ -39,9 +39,11 @@ book: install
 test: install
 	$(RUN_ENV) $(OFFLINE) $(BIN)/python -m pytest $(TESTS) $(NBVAL) $(PYTEST_ARGS)
 
-# JupyterLab on the course, with progress bars on.
+# JupyterLab (MyST rendered by jupyterlab-myst), progress bars on, on the plain-Markdown copies of
+# the notebooks in _build/notebooks/ (glued numbers filled in; a copy you changed is kept):
+# tools/lab.py. `make lab SOURCES=1` opens book/ and solutions/ themselves, to edit the course.
 lab: install
-	$(BIN)/jupyter lab --notebook-dir=$(CURDIR)
+	$(BIN)/python tools/lab.py $(if $(SOURCES),--sources) $(LAB_ARGS)
 
 # Re-execute notebooks in place (all, or NB="book/01_embedding.ipynb ...") to refresh their outputs.
 notebooks: install

@@ -641,3 +641,208 @@ def test_no_serious_or_critical_accessibility_violation(browser, site, entry, da
             if not any(f["rule"] == rule and part in f["target"] for rule, part, _ in AXE_THIRD_PARTY)]
     assert not left, "axe-core: serious or critical violations\n" + "\n".join(
         f"{f['impact']} {f['rule']}: {f['target']} {f['html']!r}\n    {f['why']}" for f in left)
+
+
+# ---------------------------------------------------------------- JupyterLab and a downloaded notebook
+
+LAB_CHAPTER = "book/01_embedding"
+LAB_TOKEN = "labs-browser-test"
+# Rendered markdown that still shows MyST: the reader would see markup instead of a number/link.
+RAW_MYST = ("{glue", "{term}", "{ref}", "{doc}", "{cite", "```{", ":::{", "(claim-")
+# A markdown cell's rendered output: jupyterlab-myst's widget, else JupyterLab's own renderer.
+RENDERED = ".myst, .jp-RenderedMarkdown"
+LAB_SETTINGS = {  # no news or update check (offline), every cell rendered (no windowing)
+    "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
+    "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
+}
+
+
+def export_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("export_notebooks", ROOT / "tools" / "export_notebooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """`make lab` (tools/lab.py: the plain-Markdown copies, JupyterLab with jupyterlab-myst) on
+    127.0.0.1, with a private settings, workspace and runtime folder; yields (base URL, folder)."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    folder = tmp_path_factory.mktemp("lab")
+    copies, settings = folder / "notebooks", folder / "settings"
+    for name, values in LAB_SETTINGS.items():
+        path = settings / f"{name}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, str(ROOT / "tools" / "lab.py"), "--out", str(copies), "--no-browser",
+               f"--port={port}", "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={LAB_TOKEN}",
+               f"--LabApp.user_settings_dir={settings}", f"--LabApp.workspaces_dir={folder / 'ws'}",
+               "--LabApp.extension_manager=readonly", "--LabApp.news_url="]
+    command += ["--allow-root"] if os.geteuid() == 0 else []
+    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(folder / "runtime"),
+           "JUPYTER_CONFIG_DIR": str(folder / "config")}
+    log = (folder / "lab.log").open("w")
+    server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}api/status?token={LAB_TOKEN}", timeout=2)
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("`make lab` (tools/lab.py) did not start JupyterLab:\n"
+                                + (folder / "lab.log").read_text()[-3000:])
+                time.sleep(0.3)
+        yield base, copies
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+
+LAB_NOTEBOOK = r"""() => {
+  const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+  const cells = [...panel.querySelectorAll('.jp-MarkdownCell')];
+  const outputs = cells.map(c => c.querySelector('.myst, .jp-RenderedMarkdown')).filter(Boolean);
+  const links = outputs.flatMap(o => [...o.querySelectorAll('a[href]')]).map(a => a.getAttribute('href'));
+  const tab = document.querySelector('.lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current');
+  return {markdown: cells.length, rendered: outputs.length,
+          text: outputs.map(o => o.innerText).join('\n'), links,
+          myst: outputs.filter(o => o.classList.contains('myst')).length,
+          noRenderer: panel.innerText.includes('No renderer could be found'),
+          tab: tab ? tab.getAttribute('title') : null};
+}"""
+
+
+def open_in_lab(browser, base, path):
+    """``path`` (inside the lab's folder) opened in JupyterLab at desktop size, once every markdown
+    cell is rendered; returns (page, what LAB_NOTEBOOK reads) and leaves the page open."""
+    context = browser.new_context(viewport=VIEWPORT)
+    context.route("**/*", lambda r: r.continue_() if urlsplit(r.request.url).hostname == "127.0.0.1"
+                  else r.abort())
+    page = context.new_page()
+    page.goto(f"{base}lab/tree/{path}?reset&token={LAB_TOKEN}")
+    page.wait_for_function(
+        "(() => { const p = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');"
+        " if (!p) return false; const cells = p.querySelectorAll('.jp-MarkdownCell');"
+        " return cells.length > 0 && [...cells].every(c => c.querySelector('.myst, .jp-RenderedMarkdown')); })()",
+        timeout=90_000)
+    return page, page.evaluate(LAB_NOTEBOOK)
+
+
+def glued_numbers(entry: str) -> list[str]:
+    """The numbers a page's prose cites through glue, as the copies write them."""
+    export = export_module()
+    notebook = json.loads((ROOT / f"{entry}.ipynb").read_text(encoding="utf-8"))
+    converter = export.Converter(export.Site(), entry, export.glued_values(notebook))
+    markdown = "\n".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "markdown")
+    return [converter.role(m) for m in export.ROLE.finditer(markdown) if m.group(1).startswith("glue")]
+
+
+def show(page, text: str, path: Path) -> None:
+    """Scroll the rendered markdown that contains ``text`` into view and screenshot the window."""
+    cell = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-MarkdownCell", has_text=text).first
+    cell.scroll_into_view_if_needed()
+    page.screenshot(path=str(path))
+
+
+def check_readable(found: dict, entry: str) -> None:
+    numbers = glued_numbers(entry)
+    assert numbers, f"{entry} glues no number: pick another chapter for LAB_CHAPTER"
+    assert found["rendered"] == found["markdown"] > 0, found
+    assert found["myst"] > 0, "jupyterlab-myst did not render the markdown (is it installed?)"
+    left = [raw for raw in RAW_MYST if raw in found["text"]]
+    assert not left, f"MyST shown raw: {left}"
+    missing = [n for n in numbers if n not in found["text"]]
+    assert not missing, f"glued numbers not in the rendered prose: {missing}"
+    book = export_module().base_url()
+    assert sum(h.startswith(book + "book/glossary.html#term-") for h in found["links"]) >= 5, found["links"]
+    assert not found["noRenderer"], "an output JupyterLab cannot show (a glue record?)"
+
+
+def test_a_chapter_reads_in_make_lab_with_its_numbers_and_links(browser, lab, screenshots):
+    base, copies = lab
+    name = LAB_CHAPTER.split("/")[1]
+    page, found = open_in_lab(browser, base, f"{LAB_CHAPTER}.ipynb")
+    try:
+        numbers = glued_numbers(LAB_CHAPTER)
+        show(page, numbers[0], screenshots / f"lab.make_lab.{name}.png")
+        # Each exercise ends with a link to its solution notebook (jupyterlab-myst writes the
+        # relative ../solutions/NAME.ipynb as the server's /files/solutions/NAME.ipynb URL).
+        links = page.locator(".jp-MarkdownCell .myst a", has_text=f"solutions/{name}.ipynb")
+        count = links.count()
+        links.first.scroll_into_view_if_needed()
+        page.screenshot(path=str(screenshots / f"lab.make_lab.{name}.exercise.png"))
+        links.first.click()  # JupyterLab opens the solution notebook in a tab of its own
+        title = json.loads((copies / "solutions" / f"{name}.ipynb").read_text(encoding="utf-8"))
+        title = "".join(title["cells"][0]["source"]).splitlines()[0].lstrip("# ").strip()
+        opened = settles(page, "(document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) "
+                               f".jp-MarkdownCell .myst') || {{}}).innerText?.includes({json.dumps(title)})",
+                         timeout=60_000)
+        page.screenshot(path=str(screenshots / f"lab.make_lab.{name}.solution.png"))
+    finally:
+        page.context.close()
+    check_readable(found, LAB_CHAPTER)
+    exercises = sum(len(re.findall(r"^(?:`{3,}|:{3,})\{exercise\}", "".join(c["source"]), re.M))
+                    for c in json.loads((ROOT / f"{LAB_CHAPTER}.ipynb").read_text(encoding="utf-8"))["cells"])
+    assert count == exercises > 0, f"{count} links to the solution notebook for {exercises} exercises"
+    assert opened, f"the exercise's link did not open the solution notebook ({title!r})"
+
+
+def test_a_downloaded_chapter_reads_in_jupyterlab_with_its_numbers_and_links(browser, site, lab,
+                                                                            screenshots):
+    base, copies = lab
+    name = LAB_CHAPTER.split("/")[1]
+    result = visit(browser, f"{site}{LAB_CHAPTER}.html")
+    try:  # the book's own download button, as a reader clicks it
+        result.page.locator(".dropdown-download-buttons > button").click()
+        with result.page.expect_download() as download:
+            result.page.locator(".dropdown-download-buttons a[href$='.ipynb']").click()
+        saved = copies / "downloads" / download.value.suggested_filename
+        saved.parent.mkdir(exist_ok=True)
+        download.value.save_as(saved)
+    finally:
+        close(result)
+    assert saved.name == f"{name}.ipynb"
+    page, found = open_in_lab(browser, base, f"downloads/{saved.name}")
+    try:
+        show(page, glued_numbers(LAB_CHAPTER)[0], screenshots / f"lab.download.{name}.png")
+    finally:
+        page.context.close()
+    check_readable(found, LAB_CHAPTER)
+
+
+def test_jupyterlab_myst_renders_the_source_notebooks_directives(browser, lab, screenshots):
+    """With --sources (make lab SOURCES=1) the MyST of the sources renders, glue excepted: why
+    make lab opens the copies."""
+    import shutil
+
+    base, copies = lab
+    name = LAB_CHAPTER.split("/")[1]
+    (copies / "sources").mkdir(exist_ok=True)
+    shutil.copy(ROOT / f"{LAB_CHAPTER}.ipynb", copies / "sources" / f"{name}.ipynb")
+    page, found = open_in_lab(browser, base, f"sources/{name}.ipynb")
+    try:
+        fences = page.evaluate("[...document.querySelectorAll('.jp-MarkdownCell .myst pre')]"
+                               ".filter(p => /^\\s*\\{(exercise|admonition)/.test(p.innerText)).length")
+        boxes = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-MarkdownCell .myst aside").count()
+        page.locator(".jp-MarkdownCell .myst aside").first.scroll_into_view_if_needed()
+        page.screenshot(path=str(screenshots / f"lab.sources.{name}.png"))
+    finally:
+        page.context.close()
+    assert found["myst"] > 0, "jupyterlab-myst did not render the markdown (is it installed?)"
+    assert fences == 0 and boxes > 0, f"directives shown as code ({fences}) or not as boxes ({boxes})"

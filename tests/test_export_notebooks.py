@@ -145,6 +145,10 @@ def test_refresh_keeps_a_copy_the_reader_changed(tmp_path):
     assert [line.split()[0] for line in export_notebooks.refresh(paths, out, site, tmp_path)] == [
         "wrote", "wrote"]
     chapter = out / "book" / "01_x.ipynb"
+    opened = json.loads(chapter.read_text())
+    opened["metadata"]["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)"}
+    chapter.write_text(json.dumps(opened))  # what JupyterLab writes on opening: not a change
+    assert export_notebooks.refresh(paths, out, site, tmp_path)[0] == f"wrote {chapter}"
     chapter.write_text(chapter.read_text().replace("A claim", "My notes"))  # the reader's work
     (out / "solutions" / "01_x.ipynb").unlink()
     lines = export_notebooks.refresh(paths, out, site, tmp_path)

@@ -76,7 +76,7 @@ def unlatex(text: str) -> str:
 
 COLAB = "https://colab.research.google.com"
 COPIES_SUFFIX = "-notebooks"
-MANIFEST = ".exported.json"  # in an --out folder: the SHA-256 of every copy as written
+MANIFEST = ".exported.json"  # in an --out folder: the digest of every copy as written
 
 
 def config(root: Path = ROOT) -> dict:
@@ -348,8 +348,11 @@ def export(path: Path, out: Path, site: Site, root: Path = ROOT) -> Path:
     return write(convert(notebook, page, site), out / path.relative_to(root))
 
 
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def digest(path: Path) -> str:
+    """SHA-256 of a notebook's cells. Not of its metadata: JupyterLab rewrites the kernelspec's
+    display name on opening ("Python 3 (ipykernel)"), which is no change of the reader's."""
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return hashlib.sha256(json.dumps(cells, sort_keys=True).encode()).hexdigest()
 
 
 def refresh(paths: list[Path], out: Path, site: Site, root: Path = ROOT) -> list[str]:
@@ -361,11 +364,11 @@ def refresh(paths: list[Path], out: Path, site: Site, root: Path = ROOT) -> list
     for path in paths:
         name = path.relative_to(root).as_posix()
         target = out / name
-        if target.exists() and manifest.get(name) != sha256(target):
+        if target.exists() and manifest.get(name) != digest(target):
             lines.append(f"kept {target}: changed since it was exported (delete it, or rename "
                          "it to keep your work, to get the current version)")
             continue
-        manifest[name] = sha256(export(path, out, site, root))
+        manifest[name] = digest(export(path, out, site, root))
         lines.append(f"wrote {target}")
     out.mkdir(parents=True, exist_ok=True)
     manifest_path.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
