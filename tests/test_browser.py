@@ -363,6 +363,43 @@ def test_performance_tables_are_never_clipped(browser, site, screenshots, viewpo
     assert not clipped, f"tables cut off instead of wrapping or scrolling in their box: {clipped}"
 
 
+# Every code box of notebook cells: its font size against the text's, whether it scrolls inside
+# its own box, and whether the page itself scrolls sideways.
+CODE_BOXES = """() => {
+  const text = parseFloat(getComputedStyle(document.querySelector('article.bd-article p')).fontSize);
+  const pres = [...document.querySelectorAll('.bd-content div.cell div.highlight pre')];
+  return {text, boxes: pres.map(p => ({size: parseFloat(getComputedStyle(p).fontSize),
+            overflows: p.scrollWidth > p.clientWidth + 1,
+            scrolls: ['auto', 'scroll'].includes(getComputedStyle(p).overflowX),
+            inPage: p.getBoundingClientRect().right <= document.documentElement.clientWidth + 1,
+            line: p.textContent.split('\\n')[0].slice(0, 50)})),
+          pageOverflow: document.documentElement.scrollWidth > document.documentElement.clientWidth};
+}"""
+CODE_PAGES = ["book/01_embedding", "solutions/01_embedding"]
+
+
+@pytest.mark.parametrize("entry", CODE_PAGES)
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+def test_code_is_readable_and_scrolls_inside_its_box(browser, site, screenshots, entry, device):
+    # book/_static/labs.css: 12-14 px where 88 columns fit, else 13 px scrolling in its box.
+    phone = device == "phone"
+    result = visit(browser, f"{site}{entry}.html", viewport=PHONE if phone else VIEWPORT, touch=phone)
+    try:
+        found = result.page.evaluate(CODE_BOXES)
+        if phone:
+            result.page.locator(".bd-content div.cell div.highlight pre").first.scroll_into_view_if_needed()
+            result.page.screenshot(path=str(screenshots / shot_name(entry, ".code.phone")))
+    finally:
+        close(result)
+    boxes = found["boxes"]
+    assert boxes and found["text"] == 16, found["text"]
+    small = [b for b in boxes if b["size"] < (13 if phone else 12)]
+    assert not small, f"code below {13 if phone else 12} px against {found['text']} px text: {small[:3]}"
+    stuck = [b for b in boxes if b["overflows"] and not b["scrolls"] or not b["inPage"]]
+    assert not stuck, f"code cut off instead of scrolling inside its box: {stuck[:3]}"
+    assert not found["pageOverflow"], "the page scrolls sideways"
+
+
 # ---------------------------------------------------------------- interactive figures
 
 
