@@ -118,18 +118,23 @@ def measure(progress=lambda items, **_: items, env: dict | None = None) -> dict:
     }
 
 
-def plot(scaling: dict, path: Path) -> None:
-    """Log-log time and memory against data size (relative to each series' smallest run), one line
-    per series; saved to ``path``."""
-    import matplotlib
+# The figure is shown at the book's column width (672 px at a 1280 px window, measured by
+# tests/test_browser.py): 8 inches wide, it is drawn at 84 px per inch there, so its smallest
+# text (9 pt, the legend) shows at 10.5 px and its ticks (11 pt) at 12.8 px
+# (tests/test_figures.py checks every text of it against 10 px).
+FIGSIZE = (8, 5)
+LEGEND_FONTSIZE = 9
 
-    matplotlib.use("Agg")
+
+def figure(scaling: dict):
+    """Log-log time and memory against data size (relative to each series' smallest run), one line
+    per series, side by side, with one legend below both; returns the matplotlib figure."""
     import matplotlib.pyplot as plt
 
     from labs import viz
 
     viz.set_style()
-    fig, (time_ax, memory_ax) = plt.subplots(1, 2, figsize=(10, 4))
+    fig, (time_ax, memory_ax) = plt.subplots(1, 2, figsize=FIGSIZE, layout="constrained")
     for series in scaling.values():
         relative = np.asarray(series["sizes"]) / series["sizes"][0]
         time_ax.loglog(relative, series["seconds"], "o-", label=series["title"])
@@ -138,14 +143,39 @@ def plot(scaling: dict, path: Path) -> None:
     first = next(iter(scaling.values()))["seconds"][0]
     time_ax.loglog(ideal, first * ideal, "k:", label="linear (slope 1)")
     time_ax.set(xlabel="data size (× the smallest run)", ylabel="training time (s)",
-                title="Training time against data size")
+                title="Training time")
     memory_ax.set(xlabel="data size (× the smallest run)", ylabel="peak memory (MB)",
-                  title="Peak memory of the training process")
+                  title="Peak memory of the process")
     memory_ax.set_ylim(bottom=0)
     for ax in (time_ax, memory_ax):
         ax.set_xticks(COPIES, [f"{n}×" for n in COPIES])
         ax.minorticks_off()
-    time_ax.legend(fontsize=8)
-    fig.tight_layout()
+    # A log axis over one decade labels only 10^1: label 1-2-5 steps in plain seconds instead.
+    low, high = time_ax.get_ylim()
+    steps = [v * 10.0 ** e for e in range(-2, 5) for v in (1, 2, 5) if low <= v * 10.0 ** e <= high]
+    time_ax.set_yticks(steps, [f"{v:g}" for v in steps])
+    handles, labels = time_ax.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", fontsize=LEGEND_FONTSIZE)
+    return fig
+
+
+def plot(scaling: dict, path: Path) -> None:
+    """:func:`figure`, saved to ``path`` (a PNG without the matplotlib version in its metadata)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = figure(scaling)
     fig.savefig(path, metadata={"Software": None})
     plt.close(fig)
+
+
+if __name__ == "__main__":
+    # Redraw benchmarks/scaling.png from the measurements stored in benchmarks/results.json
+    # (make benchmarks measures them again and redraws it too).
+    root = Path(__file__).resolve().parents[1]
+    sys.path.insert(0, str(root))
+    stored = json.loads((root / "benchmarks" / "results.json").read_text(encoding="utf-8"))
+    plot(stored["scaling"], root / "benchmarks" / "scaling.png")
+    print(f"wrote {root / 'benchmarks' / 'scaling.png'}")

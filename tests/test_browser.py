@@ -400,6 +400,29 @@ def test_code_is_readable_and_scrolls_inside_its_box(browser, site, screenshots,
     assert not found["pageOverflow"], "the page scrolls sideways"
 
 
+def test_figures_are_shown_at_the_column_width_the_figure_text_rule_assumes(browser, site, screenshots):
+    """tests/test_figures.py checks figure text against COLUMN_PX, the width the book gives a
+    figure at a 1280 px window: measured here on the performance page's 100 %-wide figure."""
+    from test_figures import COLUMN_PX, MIN_TEXT_PX
+
+    result = visit(browser, f"{site}book/performance.html")
+    try:
+        figure = result.page.locator("#fig-performance-scaling img")
+        figure.scroll_into_view_if_needed()
+        shown = figure.evaluate("img => ({width: img.getBoundingClientRect().width, natural: img.naturalWidth})")
+        figure.screenshot(path=str(screenshots / "book__performance.figure.png"))
+    finally:
+        close(result)
+    assert abs(shown["width"] - COLUMN_PX) <= 1, f"the column is {shown['width']} px, not {COLUMN_PX}"
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("scaling", ROOT / "benchmarks" / "scaling.py")
+    scaling = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(scaling)
+    legend_px = scaling.LEGEND_FONTSIZE * shown["width"] / (72 * scaling.FIGSIZE[0])
+    assert legend_px >= MIN_TEXT_PX, f"the figure's smallest text shows at {legend_px:.1f} px"
+
+
 # ---------------------------------------------------------------- interactive figures
 
 
