@@ -136,6 +136,8 @@ def test_downloaded_notebook_is_the_plain_markdown_copy(built_book, entry):
     assert len(copy["cells"]) == len(source["cells"])
     code = [c for c in source["cells"] if c["cell_type"] == "code"]
     assert [c["source"] for c in copy["cells"] if c["cell_type"] == "code"] == [c["source"] for c in code]
+    # so its setup cell installs labs from the branch the book was built from
+    assert f'BRANCH = "{BRANCH}"' in "".join(code[0]["source"])
 
 
 def test_binder_installs_the_tested_versions_and_labs():

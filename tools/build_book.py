@@ -4,7 +4,8 @@
     python tools/build_book.py --execute  # re-execute every notebook during the build
     python tools/build_book.py --output /tmp/mine  # build into /tmp/mine/_build/html
 
-`make book` runs this. With --execute the build reads a copy of _config.yml whose only change is
+`make book` runs this. The build also makes the download button serve, and the Colab button open,
+the plain-Markdown copy of each notebook (book/_ext/notebook_copies.py). With --execute the build reads a copy of _config.yml whose only change is
 `execute_notebooks: force`, so the notebooks in the repository are left untouched.
 """
 
