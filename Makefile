@@ -49,7 +49,8 @@ lab: install
 notebooks: install
 	$(RUN_ENV) $(OFFLINE) $(BIN)/python tools/execute.py $(or $(NB),--all)
 
-# Time, memory and quality of the whole course (run by hand; about half an hour on 2 cores).
+# Time, memory and quality of the whole course, and `make test` in a fresh clone (run by hand;
+# about 45 minutes on 2 cores).
 # Results: benchmarks/results.md, shown in the book's "Reproducibility and performance" page.
 benchmarks: install
 	$(OFFLINE) $(BIN)/python benchmarks/run.py $(BENCH_ARGS)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 NOTEBOOK_SECONDS = 60
+NOTEBOOK_AIM_SECONDS = 45  # the margin that survives a machine's ±20 % run-to-run noise
 NOTEBOOK_MB = 3000
 COURSE_COLD_SECONDS = 8 * 60
-COURSE_WARM_SECONDS = 3 * 60
+COURSE_WARM_SECONDS = 2 * 60
 BOOK_SECONDS = 90
+MAKE_TEST_SECONDS = 12 * 60
+PARTS = ("kernel", "setup", "training", "encoding", "data", "loading", "other")
 
 
 def verdict(ok: bool | None) -> str:
@@ -32,8 +35,9 @@ def render(results: dict) -> str:
         lines += [
             "## Notebooks",
             "",
-            f"Each notebook in a fresh kernel. *Isolated cold*: alone, empty cache (target ≤ "
-            f"{NOTEBOOK_SECONDS} s, peak ≤ {NOTEBOOK_MB / 1000:g} GB). *Course cold*: in reading "
+            f"Each notebook in a fresh kernel. *Isolated cold*: alone, empty cache, as a Colab "
+            f"learner meets it (target ≤ {NOTEBOOK_SECONDS} s, aim ≤ {NOTEBOOK_AIM_SECONDS} s; "
+            f"peak ≤ {NOTEBOOK_MB / 1000:g} GB). *Course cold*: in reading "
             "order, one cache that starts empty (as CI). *Warm*: again with the cache full.",
             "",
             "| notebook | isolated cold (s) | course cold (s) | warm (s) | peak MB | target |",
@@ -46,14 +50,31 @@ def render(results: dict) -> str:
             total_cold += cold["seconds"]
             total_warm += warm["seconds"]
             ok = iso["seconds"] <= NOTEBOOK_SECONDS and peak <= NOTEBOOK_MB
+            mark = verdict(ok)
+            if ok and iso["seconds"] > NOTEBOOK_AIM_SECONDS:
+                mark += f" (over the {NOTEBOOK_AIM_SECONDS} s aim)"
             lines.append(f"| `{name.removesuffix('.ipynb')}` | {iso['seconds']:.1f} | {cold['seconds']:.1f} | "
-                         f"{warm['seconds']:.1f} | {peak} | {verdict(ok)} |")
+                         f"{warm['seconds']:.1f} | {peak} | {mark} |")
         lines += [
             "",
             f"Whole course from a cold cache: **{total_cold / 60:.1f} min** (target ≤ "
             f"{COURSE_COLD_SECONDS // 60} min: {verdict(total_cold <= COURSE_COLD_SECONDS)}); "
             f"warm: **{total_warm / 60:.1f} min** (target ≤ {COURSE_WARM_SECONDS // 60} min: "
             f"{verdict(total_warm <= COURSE_WARM_SECONDS)}).",
+            "",
+        ]
+        lines += breakdown_lines(notebooks)
+    make_test = results.get("make_test")
+    if make_test:
+        outcome = (verdict(make_test["seconds"] <= MAKE_TEST_SECONDS) if make_test["exit_code"] == 0
+                   else f"**it failed** (exit code {make_test['exit_code']})")
+        lines += [
+            "## `make test` from a fresh clone",
+            "",
+            f"A fresh `git clone` of commit `{make_test['commit']}`, `make test` (new virtual "
+            f"environment, pinned install, every test, an empty model cache): "
+            f"**{make_test['seconds'] / 60:.1f} min** (target ≤ {MAKE_TEST_SECONDS // 60} min: "
+            f"{outcome}).",
             "",
         ]
     book = results.get("book")
@@ -101,6 +122,37 @@ def render(results: dict) -> str:
     lines += selection_lines(results.get("word2vec_selection"))
     lines += portability_lines(results.get("portability"))
     return "\n".join(lines)
+
+
+def breakdown_lines(notebooks: dict) -> list[str]:
+    """Where each notebook's seconds go, isolated cold and warm, so the next saving is visible."""
+    rows = {name: r for name, r in notebooks.items()
+            if "breakdown" in r["isolated_cold"] and "breakdown" in r["warm"]}
+    if not rows:
+        return []
+    lines = [
+        "### Where the time goes",
+        "",
+        "Seconds per part of each run: *kernel* start, the *setup* cell (imports), *training* "
+        "and *encoding* (what the model cache built), *data* (corpora parsed), *loading* cache "
+        "entries, and *other* cells (evaluation, plots, printing). Isolated cold, then warm; "
+        "the slowest cell of the cold run is named by its index in the notebook.",
+        "",
+        "| notebook | " + " | ".join(PARTS) + " | slowest cell (cold) | warm: setup | warm: "
+        "loading | warm: other |",
+        "|---|" + "---:|" * len(PARTS) + "---|---:|---:|---:|",
+    ]
+    for name, r in rows.items():
+        cold, warm = r["isolated_cold"]["breakdown"], r["warm"]["breakdown"]
+        slow = r["isolated_cold"]["slowest_cell"]
+        lines.append(f"| `{name.removesuffix('.ipynb')}` | "
+                     + " | ".join(f"{cold[p]:.1f}" for p in PARTS)
+                     + f" | cell {slow['index']}: {slow['seconds']:.1f} s | {warm['setup']:.1f} | "
+                     f"{warm['loading']:.1f} | {warm['other']:.1f} |")
+    totals = {p: sum(r["isolated_cold"]["breakdown"][p] for r in rows.values()) for p in PARTS}
+    lines += ["", "Sum over the notebooks, isolated cold: " + ", ".join(
+        f"{p} {totals[p]:.0f} s" for p in PARTS) + ".", ""]
+    return lines
 
 
 def selection_lines(selection: dict | None) -> list[str]:

@@ -1,8 +1,8 @@
 """Time, memory and model quality of the whole course, measured; results go to benchmarks/.
 
-    make benchmarks                              # everything (about half an hour on 2 cores)
+    make benchmarks                              # everything (about 45 minutes on 2 cores)
     .venv/bin/python benchmarks/run.py --only 03 # notebooks whose path contains "03"
-    .venv/bin/python benchmarks/run.py --skip notebooks scaling
+    .venv/bin/python benchmarks/run.py --skip notebooks scaling make_test
 
 Writes ``benchmarks/results.json`` (machine-readable) and ``benchmarks/results.md`` (the table
 the book's "Reproducibility and performance" page shows), and ``benchmarks/scaling.png``.
@@ -15,9 +15,14 @@ same environment as ``make test``:
   in Colab (target: ≤ 60 s and ≤ 3 GB peak kernel memory per notebook);
 * *course cold*: all notebooks in reading order sharing one cache that starts empty, as CI
   (target: ≤ 8 minutes in all);
-* *warm*: all again with that cache full (target: ≤ 3 minutes in all).
+* *warm*: all again with that cache full (target: ≤ 2 minutes in all);
 
-Peak memory is the kernel's resident-set high-water mark (``VmHWM`` in ``/proc``).
+and ``make test`` in a fresh clone of HEAD, as CI runs it (target: ≤ 12 minutes).
+
+Peak memory is the kernel's resident-set high-water mark (``VmHWM`` in ``/proc``). Each run also
+says where its time went: starting the kernel, the setup cell (imports), training and encoding
+(what ``labs.cache`` built, read from its ``$LABS_TIMINGS`` log), loading cache entries, and the
+rest of the cells (evaluation, plots), with the slowest cell named.
 """
 
 from __future__ import annotations
@@ -47,7 +52,10 @@ RUN_ENV = {
     "LABS_PROGRESS": "0", "LABS_THREADS": "2", "PYTHONHASHSEED": "0", "HF_HUB_OFFLINE": "1",
     "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
 }
-PARTS = ("notebooks", "book", "quality", "scaling")
+PARTS = ("notebooks", "book", "quality", "scaling", "make_test")
+# Cache entries that are encodings or parsed data rather than trained models.
+ENCODING_ENTRIES = {"encoding"}
+DATA_ENTRIES = {"wikipedia-tokens"}
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -58,24 +66,62 @@ def peak_rss_mb(pid: int) -> float:
     raise RuntimeError(f"no VmHWM for process {pid}")
 
 
+def breakdown(timings: list[dict], cell_seconds: list[float], kernel_seconds: float) -> dict:
+    """Split a run's seconds into kernel start, setup cell, training, encoding, data, loading
+    and the rest, from the cells' durations and the cache's timing log (one dict per entry)."""
+    def built(names=None, exclude=()):
+        return sum(t["seconds"] for t in timings if t["built"]
+                   and (names is None or t["name"] in names) and t["name"] not in exclude)
+
+    parts = {
+        "kernel": kernel_seconds,
+        "setup": cell_seconds[0] if cell_seconds else 0.0,
+        "training": built(exclude=ENCODING_ENTRIES | DATA_ENTRIES),
+        "encoding": built(ENCODING_ENTRIES),
+        "data": built(DATA_ENTRIES),
+        "loading": sum(t["seconds"] for t in timings if not t["built"]),
+    }
+    parts["other"] = max(0.0, sum(cell_seconds[1:]) - sum(parts[k] for k in
+                                                          ("training", "encoding", "data",
+                                                           "loading")))
+    return {k: round(v, 1) for k, v in parts.items()}
+
+
 def run_notebook(path: Path, cache: Path) -> dict:
-    """Execute ``path`` in a fresh kernel with ``cache`` as LABS_CACHE_DIR; time and memory."""
+    """Execute ``path`` in a fresh kernel with ``cache`` as LABS_CACHE_DIR; time, memory and
+    where the time went (see :func:`breakdown`)."""
     import nbformat
     from nbclient import NotebookClient
 
-    os.environ.update(RUN_ENV, LABS_CACHE_DIR=str(cache))
     notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(notebook, timeout=1200, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
-    peak = [0.0]
+    with tempfile.NamedTemporaryFile(suffix=".jsonl") as log:
+        os.environ.update(RUN_ENV, LABS_CACHE_DIR=str(cache), LABS_TIMINGS=log.name)
+        client = NotebookClient(notebook, timeout=1200, kernel_name="python3",
+                                resources={"metadata": {"path": str(path.parent)}})
+        peak = [0.0]
+        cells: list[tuple[int, float]] = []  # (cell index, seconds) of each code cell
+        clock = {"first": None, "cell": 0.0}  # when the first cell started; the current one
 
-    def after_cell(**_):
-        peak[0] = max(peak[0], peak_rss_mb(client.km.provisioner.pid))
+        def cell_start(cell, **_):
+            clock["cell"] = time.perf_counter()
+            if clock["first"] is None:
+                clock["first"] = clock["cell"]  # the kernel is up
 
-    client.on_cell_executed = after_cell
-    start = time.perf_counter()
-    client.execute()
-    return {"seconds": round(time.perf_counter() - start, 1), "peak_rss_mb": round(peak[0])}
+        def after_cell(cell_index, **_):
+            cells.append((cell_index, time.perf_counter() - clock["cell"]))
+            peak[0] = max(peak[0], peak_rss_mb(client.km.provisioner.pid))
+
+        client.on_cell_start = cell_start
+        client.on_cell_executed = after_cell
+        start = time.perf_counter()
+        client.execute()
+        seconds = time.perf_counter() - start
+        timings = [json.loads(line) for line in Path(log.name).read_text().splitlines()]
+    kernel = (clock["first"] or start) - start
+    slowest = max(cells, key=lambda c: c[1], default=(None, 0.0))
+    return {"seconds": round(seconds, 1), "peak_rss_mb": round(peak[0]),
+            "breakdown": breakdown(timings, [c[1] for c in cells], kernel),
+            "slowest_cell": {"index": slowest[0], "seconds": round(slowest[1], 1)}}
 
 
 def progress(items, **kwargs):
@@ -107,6 +153,22 @@ def measure_book() -> dict:
         code = subprocess.run([sys.executable, str(ROOT / "tools" / "build_book.py"),
                                "--output", out], capture_output=True).returncode
         return {"seconds": round(time.perf_counter() - start, 1), "exit_code": code}
+
+
+def measure_make_test() -> dict:
+    """Minutes of the README's `make test` in a fresh clone of HEAD (new venv, empty cache), as CI
+    runs it; about 12 minutes on 2 cores."""
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, check=True,
+                            capture_output=True, text=True).stdout.strip()
+    with tempfile.TemporaryDirectory() as scratch:
+        clone = Path(scratch) / "clone"
+        subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("LABS_", "VIRTUAL_ENV"))}
+        env.update(CI="1", LABS_CACHE_DIR=str(Path(scratch) / "cache"))
+        start = time.perf_counter()
+        code = subprocess.run(["make", "test"], cwd=clone, env=env).returncode
+        return {"seconds": round(time.perf_counter() - start), "exit_code": code,
+                "commit": commit}
 
 
 def machine() -> dict:
@@ -147,6 +209,8 @@ def main(argv: list[str] | None = None) -> int:
         import quality
 
         results["quality"] = quality.collect()
+    if "make_test" not in args.skip:
+        results["make_test"] = measure_make_test()
     if "scaling" not in args.skip:
         import scaling
 

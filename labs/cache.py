@@ -10,6 +10,10 @@ Entries are written with ``torch.save`` and read with ``torch.load(weights_only=
 file can hold tensors, numbers, strings, lists and dicts but never runs code when loaded. A file
 that is truncated, unreadable or was written for another key is rebuilt with a warning.
 
+Where the time goes: with ``$LABS_TIMINGS`` set to a file, every entry appends one JSON line to it
+(name, seconds, whether it was built or loaded); ``benchmarks/run.py`` reads it to split each
+notebook's time into training, encoding and loading.
+
 The cache lives in ``$LABS_CACHE_DIR`` if set, else in the user cache folder
 (``$XDG_CACHE_HOME/embedding-course`` or ``~/.cache/embedding-course``). If that folder cannot be
 written, a folder under the system temporary directory is used instead, with a warning.
@@ -22,6 +26,7 @@ import inspect
 import json
 import os
 import tempfile
+import time
 import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -32,6 +37,7 @@ import numpy as np
 import labs
 
 ENV_VAR = "LABS_CACHE_DIR"
+TIMINGS_VAR = "LABS_TIMINGS"
 FORMAT = 1
 
 
@@ -209,6 +215,15 @@ def _save(path: Path, key: str, name: str, config: Mapping, payload: dict) -> No
     os.replace(tmp.name, path)
 
 
+def _record(name: str, seconds: float, built: bool) -> None:
+    """Append one timing line to ``$LABS_TIMINGS`` (see the module docstring); no-op when unset."""
+    log = os.environ.get(TIMINGS_VAR)
+    if log:
+        with open(log, "a", encoding="utf-8") as out:
+            out.write(json.dumps({"name": name, "seconds": round(seconds, 4), "built": built})
+                      + "\n")
+
+
 def cached(
     name: str,
     config: Mapping,
@@ -232,15 +247,18 @@ def cached(
     _check_name(name)
     key = entry_key(name, config, data, build)
     path = cache_dir() / f"{name}-{key[:20]}.pt"
+    start = time.perf_counter()
     if path.exists():
         payload = _load(path, key)
         if payload is not None:
+            _record(name, time.perf_counter() - start, built=False)
             return Cached(payload=payload, key=key, path=path, from_cache=True)
     payload = build()
     if not isinstance(payload, dict):
         raise TypeError(f"build() for {name!r} must return a dict, got {type(payload).__name__}")
     _check_payload(payload)
     _save(path, key, name, config, payload)
+    _record(name, time.perf_counter() - start, built=True)
     return Cached(payload=payload, key=key, path=path, from_cache=False)
 
 

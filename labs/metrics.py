@@ -6,6 +6,10 @@ Used in: chapter 3 (autoencoders against PCA, probes of latent vectors), chapter
 Every function takes plain arrays (NumPy arrays or torch tensors, one row per example) and
 checks them with :func:`check_vectors`, so that an empty set, a NaN or a mismatched shape gets an
 error that names the problem instead of a confusing failure deep inside scikit-learn.
+
+The probes' scores are cached (``labs.cache``, keyed by the vectors, the labels and every
+setting): chapters 4, 5.1 and 6 probe the same sentence vectors, and a warm rerun of a chapter
+should not refit hundreds of logistic regressions to print the same numbers.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from labs import repro
+from labs import cache, repro
 
 
 def check_vectors(X, name: str = "X", *, dim: int | None = None) -> np.ndarray:
@@ -121,6 +125,11 @@ def _fit_quietly(model, X, y):
         return model.fit(X, y)
 
 
+def _cached_scores(name: str, settings: dict, arrays: tuple, compute) -> dict:
+    """``compute()``'s dict of plain numbers, built once per ``arrays`` and ``settings``."""
+    return cache.cached(name, settings, compute, data=cache.fingerprint(*arrays)).payload
+
+
 def linear_probe_accuracy(
     X_train,
     y_train,
@@ -155,9 +164,15 @@ def linear_probe_accuracy(
     y_test = check_labels(y_test, len(X_test), "y_test")
     if len(np.unique(y_train)) < 2:
         raise ValueError("y_train holds a single class; a probe needs at least two")
-    with repro.one_thread():
-        model = _fit_quietly(_probe(C, max_iter, standardize, seed), X_train, y_train)
-        return float((model.predict(X_test) == y_test).mean())
+
+    def compute() -> dict:
+        with repro.one_thread():
+            model = _fit_quietly(_probe(C, max_iter, standardize, seed), X_train, y_train)
+            return {"accuracy": float((model.predict(X_test) == y_test).mean())}
+
+    settings = {"C": C, "max_iter": max_iter, "standardize": standardize, "seed": seed}
+    return _cached_scores("probe", settings, (X_train, y_train, X_test, y_test),
+                          compute)["accuracy"]
 
 
 @dataclass(frozen=True)
@@ -201,14 +216,23 @@ def cross_val_probe_accuracy(
             f"the rarest class has {smallest} example(s), fewer than folds={folds}; "
             "lower folds or add examples"
         )
-    scores: list[float] = []
-    with warnings.catch_warnings(), repro.one_thread():
-        from sklearn.exceptions import ConvergenceWarning
 
-        warnings.simplefilter("ignore", ConvergenceWarning)  # see _fit_quietly
-        for repeat in range(repeats):
-            splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed + repeat)
-            scores += cross_val_score(_probe(C, max_iter, standardize, seed), X, y, cv=splitter).tolist()
+    def compute() -> dict:
+        scores: list[float] = []
+        with warnings.catch_warnings(), repro.one_thread():
+            from sklearn.exceptions import ConvergenceWarning
+
+            warnings.simplefilter("ignore", ConvergenceWarning)  # see _fit_quietly
+            for repeat in range(repeats):
+                splitter = StratifiedKFold(n_splits=folds, shuffle=True,
+                                           random_state=seed + repeat)
+                probe = _probe(C, max_iter, standardize, seed)
+                scores += cross_val_score(probe, X, y, cv=splitter).tolist()
+        return {"folds": scores}
+
+    settings = {"folds": folds, "repeats": repeats, "C": C, "max_iter": max_iter,
+                "standardize": standardize, "seed": seed}
+    scores = _cached_scores("cv-probe", settings, (X, y), compute)["folds"]
     values = np.asarray(scores)
     return ProbeScores(float(values.mean()), float(values.std()), tuple(scores))
 
@@ -440,19 +464,29 @@ def nested_cross_val_probe_accuracy(
         model = _probe(C, max_iter, standardize, seed).fit(X[train], y[train])
         return float((model.predict(X[test]) == y[test]).mean())
 
-    scores, chosen = [], []
-    with warnings.catch_warnings(), repro.one_thread():
-        warnings.simplefilter("ignore", ConvergenceWarning)  # see _fit_quietly
-        for repeat in range(repeats):
-            outer = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed + repeat)
-            for train, test in outer.split(X, y):
-                inner = StratifiedKFold(n_splits=inner_folds, shuffle=True,
-                                        random_state=seed + repeat)
-                inner_splits = [(train[a], train[b]) for a, b in inner.split(X[train], y[train])]
-                inner_means = [np.mean([accuracy(C, a, b) for a, b in inner_splits]) for C in Cs]
-                best = Cs[int(np.argmax(inner_means))]  # first maximum: the smallest C in order
-                chosen.append(best)
-                scores.append(accuracy(best, train, test))
+    def compute() -> dict:
+        scores, chosen = [], []
+        with warnings.catch_warnings(), repro.one_thread():
+            warnings.simplefilter("ignore", ConvergenceWarning)  # see _fit_quietly
+            for repeat in range(repeats):
+                outer = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed + repeat)
+                for train, test in outer.split(X, y):
+                    inner = StratifiedKFold(n_splits=inner_folds, shuffle=True,
+                                            random_state=seed + repeat)
+                    inner_splits = [(train[a], train[b])
+                                    for a, b in inner.split(X[train], y[train])]
+                    inner_means = [np.mean([accuracy(C, a, b) for a, b in inner_splits])
+                                   for C in Cs]
+                    best = Cs[int(np.argmax(inner_means))]  # first maximum: the smallest C
+                    chosen.append(best)
+                    scores.append(accuracy(best, train, test))
+        return {"folds": scores, "chosen": chosen}
+
+    settings = {"Cs": list(Cs), "folds": folds, "inner_folds": inner_folds,
+                "repeats": repeats, "max_iter": max_iter, "standardize": standardize,
+                "seed": seed}
+    result = _cached_scores("nested-probe", settings, (X, y), compute)
+    scores, chosen = result["folds"], result["chosen"]
     values = np.asarray(scores)
     return NestedProbeScores(float(values.mean()), float(values.std()), tuple(scores),
                              tuple(chosen))

@@ -21,7 +21,7 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from labs import data, repro
+from labs import cache, data, repro
 from labs.text import WordVectors
 
 MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
@@ -63,6 +63,9 @@ class TransformerEncoder:
     tokenizer: object
     model: nn.Module
     max_length: int = 512  # tokens kept per sentence; longer ones are truncated
+    # SHA-256 of the verified weights: with it, encodings are cached (keyed by the weights and
+    # the sentences), since five notebooks encode the same sentences; without it, never.
+    weights_sha256: str | None = None
 
     @property
     def token_embedding(self) -> nn.Embedding:
@@ -87,13 +90,33 @@ class TransformerEncoder:
         """Word pieces of ``text``, with the special tokens the model adds."""
         return self.tokenizer.convert_ids_to_tokens(self.tokenizer(text)["input_ids"])
 
-    @torch.no_grad()
     def encode(self, sentences: Sequence[str], batch_size: int = 32) -> Encoding:
-        """Per-token contextual vectors, the [CLS] vector and the mean-pooled vector of each sentence."""
+        """Per-token contextual vectors, the [CLS] vector and the mean-pooled vector of each sentence.
+
+        For a model whose weights were verified (the bundled MiniLM), the result is cached:
+        a second call with the same sentences, in this notebook or another, loads it.
+        """
         if isinstance(sentences, str):
             sentences = [sentences]
+        sentences = list(sentences)
         if not sentences:
             raise ValueError("sentences is empty: pass at least one sentence")
+        if self.weights_sha256 is None:
+            return self._encode(sentences, batch_size)
+
+        def build() -> dict:
+            encoding = self._encode(sentences, batch_size)
+            return {"tokens": encoding.tokens, "token_vectors": encoding.token_vectors,
+                    "cls": encoding.cls, "mean": encoding.mean}
+
+        config = {"weights": self.weights_sha256, "max_length": self.max_length,
+                  "batch_size": batch_size, "device": repro.model_device(self.model).type}
+        payload = cache.cached("encoding", config, build, data=sentences).payload
+        return Encoding(payload["tokens"], payload["token_vectors"], payload["cls"],
+                        payload["mean"])
+
+    @torch.no_grad()
+    def _encode(self, sentences: list[str], batch_size: int) -> Encoding:
         device = repro.model_device(self.model)
         tokens, per_token, cls, mean = [], [], [], []
         for start in range(0, len(sentences), batch_size):
@@ -179,13 +202,15 @@ def load_transformer(source: str | Path | None = None, *, sha256: str | None = N
     import transformers
     from transformers import AutoModel, AutoTokenizer
 
+    verified = None
     if source is None:
         folder = data.minilm_path()
         verify_weights(folder, MINILM_SHA256)
-        source, name = folder, "MiniLM"
+        source, name, verified = folder, "MiniLM", MINILM_SHA256
     elif Path(source).is_dir():
         if sha256 is not None:
             verify_weights(source, sha256)
+            verified = sha256
         name = Path(source).name
     else:
         name = str(source)
@@ -205,4 +230,5 @@ def load_transformer(source: str | Path | None = None, *, sha256: str | None = N
     max_length = tokenizer.model_max_length
     if config_file.is_file():
         max_length = json.loads(config_file.read_text(encoding="utf-8")).get("max_seq_length", max_length)
-    return TransformerEncoder(name, tokenizer, model, max_length=min(max_length, 512))
+    return TransformerEncoder(name, tokenizer, model, max_length=min(max_length, 512),
+                              weights_sha256=verified)

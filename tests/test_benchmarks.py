@@ -64,3 +64,39 @@ def test_report_shows_how_word2vec_settings_were_chosen():
                                              "best_on_dev": {"sg": False, "window": 8, "epochs": 25}}))
     assert "| CBOW | 8 | 25 | 0.610 | 0.470 | best on dev, the defaults |" in text
     assert "| skip-gram | 5 | 10 | 0.400 | 0.500 |  |" in text
+
+
+def test_breakdown_splits_cells_into_kernel_setup_training_encoding_and_the_rest():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import run
+
+    timings = [{"name": "word2vec", "seconds": 5.0, "built": True},
+               {"name": "encoding", "seconds": 2.0, "built": True},
+               {"name": "wikipedia-tokens", "seconds": 0.5, "built": False},
+               {"name": "glove", "seconds": 1.0, "built": False}]
+    parts = run.breakdown(timings, cell_seconds=[3.0, 6.0, 4.0], kernel_seconds=1.5)
+    assert parts == {"kernel": 1.5, "setup": 3.0, "training": 5.0, "encoding": 2.0,
+                     "data": 0.0, "loading": 1.5, "other": 1.5}
+
+
+def test_report_shows_the_breakdown_and_the_two_minute_warm_target():
+    parts = {"kernel": 1.0, "setup": 3.0, "training": 30.0, "encoding": 4.0, "data": 1.0,
+             "loading": 0.0, "other": 9.0}
+    cold = {"seconds": 48.0, "peak_rss_mb": 900, "breakdown": parts,
+            "slowest_cell": {"index": 7, "seconds": 20.0}}
+    warm = {"seconds": 9.0, "peak_rss_mb": 900, "breakdown": {**parts, "training": 0.0},
+            "slowest_cell": {"index": 3, "seconds": 2.0}}
+    results = {
+        "machine": {"date": "2026-12-01", "cpu": "cpu", "cores": 2, "memory_gb": 24,
+                    "python": "3.11", "torch": "2.13", "gensim": "4.4",
+                    "load_average_at_start": 0.1},
+        "notebooks": {"book/x.ipynb": {"isolated_cold": cold, "course_cold": cold,
+                                       "warm": warm}},
+        "make_test": {"seconds": 800, "exit_code": 0, "commit": "abc1234"},
+    }
+    text = report.render(results)
+    assert "| `book/x` | 48.0 | 48.0 | 9.0 | 900 | met (over the 45 s aim) |" in text
+    assert ("| `book/x` | 1.0 | 3.0 | 30.0 | 4.0 | 1.0 | 0.0 | 9.0 | cell 7: 20.0 s | 3.0 | "
+            "0.0 | 9.0 |") in text
+    assert "warm: **0.1 min** (target ≤ 2 min: met)" in text
+    assert "**13.3 min** (target ≤ 12 min: **missed**)" in text

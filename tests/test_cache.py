@@ -1,3 +1,4 @@
+import json
 import os
 import warnings
 
@@ -161,3 +162,21 @@ def test_train_or_load_trains_once_then_loads_the_weights_into_a_fresh_model(cac
     assert not on_gpu.from_cache  # the device kind is part of the key
     uncached = cache.train_or_load("toy-model", Config(), build, seed=0, device="cpu", use_cache=False)
     assert not uncached.from_cache and len(builds) == 4
+
+
+def test_timings_log_says_built_then_loaded(cache_folder, tmp_path, monkeypatch):
+    log = tmp_path / "timings.jsonl"
+    monkeypatch.setenv(cache.TIMINGS_VAR, str(log))
+    for _ in range(2):
+        cache.cached("timed", {"a": 1}, lambda: {"x": 1})
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [(line["name"], line["built"]) for line in lines] == [("timed", True),
+                                                                 ("timed", False)]
+    assert all(line["seconds"] >= 0 for line in lines)
+
+
+def test_no_timings_log_without_the_variable(cache_folder, tmp_path, monkeypatch):
+    monkeypatch.delenv(cache.TIMINGS_VAR, raising=False)
+    monkeypatch.chdir(tmp_path)
+    cache.cached("untimed", {"a": 1}, lambda: {"x": 1})
+    assert list(tmp_path.iterdir()) == [cache_folder]

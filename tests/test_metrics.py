@@ -174,3 +174,21 @@ def test_nested_cv_names_bad_settings(kwargs, message):
     X, y = blobs(n=12)
     with pytest.raises(ValueError, match=message):
         metrics.nested_cross_val_probe_accuracy(X, y, **kwargs)
+
+
+def test_probe_scores_are_cached_per_vectors_labels_and_settings(cache_folder):
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(60, 4)), np.repeat([0, 1], 30)
+    X[y == 1] += 1.0
+    first = metrics.cross_val_probe_accuracy(X, y, folds=3)
+    assert metrics.cross_val_probe_accuracy(X, y, folds=3) == first
+    assert len(list(cache_folder.glob("cv-probe-*.pt"))) == 1
+    shuffled = metrics.cross_val_probe_accuracy(X, y[::-1].copy(), folds=3)
+    other_C = metrics.cross_val_probe_accuracy(X, y, folds=3, C=0.01)
+    assert len(list(cache_folder.glob("cv-probe-*.pt"))) == 3
+    assert shuffled.folds != first.folds or other_C.folds != first.folds
+    nested = metrics.nested_cross_val_probe_accuracy(X, y, folds=3, inner_folds=2)
+    assert metrics.nested_cross_val_probe_accuracy(X, y, folds=3, inner_folds=2) == nested
+    accuracy = metrics.linear_probe_accuracy(X[::2], y[::2], X[1::2], y[1::2])
+    assert metrics.linear_probe_accuracy(X[::2], y[::2], X[1::2], y[1::2]) == accuracy
+    assert len(list(cache_folder.glob("*.pt"))) == 5

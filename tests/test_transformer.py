@@ -103,3 +103,23 @@ def test_long_text_is_truncated_where_the_model_was_trained(minilm):
     assert minilm.max_length == 256  # MiniLM's sentence_bert_config.json, as sentence-transformers
     encoded = minilm.encode(["word " * 600])
     assert len(encoded.tokens[0]) == 256
+
+
+def test_encodings_of_the_verified_model_are_cached_and_equal(minilm, cache_folder, tmp_path,
+                                                              monkeypatch):
+    log = tmp_path / "timings.jsonl"
+    monkeypatch.setenv("LABS_TIMINGS", str(log))
+    sentences = ["A river bank.", "A bank account."]
+    first = minilm.encode(sentences)
+    again = minilm.encode(sentences)
+    assert torch.equal(first.mean, again.mean) and torch.equal(first.cls, again.cls)
+    assert first.tokens == again.tokens
+    assert all(torch.equal(a, b) for a, b in zip(first.token_vectors, again.token_vectors))
+    built = [line for line in log.read_text().splitlines() if '"encoding"' in line]
+    assert len(built) == 2 and '"built": true' in built[0] and '"built": false' in built[1]
+
+
+def test_encodings_of_an_unverified_model_are_not_cached(minilm, cache_folder):
+    unverified = transformer.TransformerEncoder("unverified", minilm.tokenizer, minilm.model)
+    unverified.encode(["A river bank."])
+    assert not list(cache_folder.glob("encoding-*.pt"))
