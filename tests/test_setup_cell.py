@@ -14,6 +14,7 @@ import yaml
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "tools"))
+import export_notebooks  # noqa: E402
 import setup_cell  # noqa: E402
 
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
@@ -36,11 +37,12 @@ def test_install_line_and_launch_button_follow_the_same_repository_and_branch():
     names = assigned_strings(setup_cell.render())
     assert names["REPO"] == repository and names["BRANCH"] == branch
     assert setup_cell.install_spec() == f"embedding-course @ git+{repository}@{branch}"
-    # The Colab button (checked on every built page by tests/test_links.py) opens the notebook
-    # from the very branch the cell installs `labs` from.
+    # The Colab button (checked on every built page by tests/test_links.py) opens the
+    # plain-Markdown copy published from the very branch the cell installs `labs` from.
     owner_repo = repository.removeprefix("https://github.com/")
-    assert setup_cell.colab_url("book/01_embedding.ipynb") == (
-        f"https://colab.research.google.com/github/{owner_repo}/blob/{branch}/book/01_embedding.ipynb"
+    assert export_notebooks.colab_url("book/01_embedding.ipynb") == (
+        f"https://colab.research.google.com/github/{owner_repo}/blob/{branch}-notebooks/"
+        "book/01_embedding.ipynb"
     )
     assert "torch" not in setup_cell.install_spec()  # the installed torch stays as it is
 

@@ -19,7 +19,6 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import nbformat
 import yaml
@@ -27,7 +26,6 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIRS = ("book", "solutions")
 PACKAGE = "embedding-course"
-COLAB = "https://colab.research.google.com"
 
 # Lines stay within 79 characters so that the cell fits the book's code box.
 TEMPLATE = '''\
@@ -90,12 +88,6 @@ def branch(root: Path = ROOT) -> str:
 def install_spec(root: Path = ROOT) -> str:
     """The pip requirement the setup cell installs where ``labs`` is missing."""
     return f"{PACKAGE} @ git+{repository_url(root)}@{branch(root)}"
-
-
-def colab_url(notebook: str, root: Path = ROOT) -> str:
-    """The URL that Jupyter Book's Colab launch button gives ``notebook`` (a repository path)."""
-    owner_repo = urlsplit(repository_url(root)).path.strip("/")
-    return f"{COLAB}/github/{owner_repo}/blob/{branch(root)}/{notebook}"
 
 
 def render(root: Path = ROOT) -> str:
