@@ -238,6 +238,38 @@ def cross_val_probe_accuracy(
 
 
 @dataclass(frozen=True)
+class Spread:
+    """A figure measured several times (over seeds): its mean and sample standard deviation.
+
+    ``format(spread, ".3f")`` gives ``"0.956 ± 0.004"``: the format applies to both numbers,
+    and a leading width (``">14.3f"``) to the whole text. Used in: chapter 3 through :func:`spread`.
+    """
+
+    mean: float
+    std: float  # sample standard deviation (ddof=1); 0 for a single value
+    values: tuple[float, ...]
+
+    def __format__(self, spec: str) -> str:
+        import re
+
+        align, width, number = re.fullmatch(r"([<>^]?)(\d*)(.*)", spec).groups()
+        text = f"{format(self.mean, number)} ± {format(self.std, number)}"
+        return format(text, f"{align or '>'}{width}") if width else text
+
+
+def spread(values) -> Spread:
+    """:class:`Spread` of a non-empty sequence of finite numbers (e.g. one score per seed).
+
+    Used in: chapter 3.
+    """
+    array = np.asarray(list(values), dtype=np.float64).ravel()
+    if array.size == 0 or not np.isfinite(array).all():
+        raise ValueError(f"spread needs at least one value, all finite, got {array.tolist()}")
+    std = float(array.std(ddof=1)) if array.size > 1 else 0.0
+    return Spread(float(array.mean()), std, tuple(array.tolist()))
+
+
+@dataclass(frozen=True)
 class PCAReconstruction:
     """PCA fitted on a training set and applied to a held-out set.
 

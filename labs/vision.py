@@ -328,6 +328,49 @@ def patchify(images: torch.Tensor, patch_size: int) -> torch.Tensor:
     return patches.permute(0, 2, 3, 1, 4, 5).reshape(n, (h // p) * (w // p), c * p * p)
 
 
+@dataclass(frozen=True)
+class PatchSizes:
+    """Numbers per patch in and out of a learned patch embedding, and the course's verdict.
+
+    The yardstick is the *nominal* patch: ``patch_size² × channels`` numbers. By the course's
+    rule (chapter 4) a learned map's outputs are latent vectors iff they are smaller than its
+    input, so a patch embedding with fewer numbers than its patch gives latent vectors, and one
+    with as many or more gives embedding vectors only.
+    """
+
+    patch_numbers: int  # patch_size * patch_size * channels
+    embedding_numbers: int  # numbers per patch embedding vector (dim, hidden_size)
+
+    @property
+    def ratio(self) -> float:
+        return self.embedding_numbers / self.patch_numbers
+
+    @property
+    def change(self) -> str:
+        if self.embedding_numbers < self.patch_numbers:
+            return "compresses"
+        return "expands" if self.embedding_numbers > self.patch_numbers else "same size"
+
+    @property
+    def verdict(self) -> str:
+        return "latent vector" if self.change == "compresses" else "embedding vector"
+
+
+def patch_sizes(config) -> PatchSizes:
+    """:class:`PatchSizes` of a ViT configuration: this module's :class:`ViTConfig` (one
+    channel, ``dim``) or a ``transformers.ViTConfig`` (``num_channels``, ``hidden_size``).
+
+    Used in: chapter 5.2.
+    """
+    dim = getattr(config, "hidden_size", getattr(config, "dim", None))
+    patch, channels = getattr(config, "patch_size", None), getattr(config, "num_channels", 1)
+    for name, value in (("patch_size", patch), ("embedding size", dim), ("channels", channels)):
+        if not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}; pass a "
+                             "labs.vision.ViTConfig or a transformers.ViTConfig")
+    return PatchSizes(patch * patch * channels, dim)
+
+
 class PatchEmbedding(nn.Module):
     """The first layer of a Vision Transformer (Dosovitskiy et al., 2021).
 

@@ -176,3 +176,28 @@ def test_bad_input_to_the_controls(call, message):
 
 def test_tail_improvement_of_a_loss_that_reached_zero_is_zero():
     assert gan.tail_improvement([1.0, 0.0, 0.0, 0.0]) == 0.0
+
+
+def test_training_in_background_gives_the_models_train_gan_gives(tmp_path, monkeypatch):
+    monkeypatch.setenv("LABS_CACHE_DIR", str(tmp_path / "background"))
+    pending = gan.train_in_background(small(), FAST, seeds=(0, 1), device="cpu", processes=2)
+    results = pending.result()
+    assert [r.from_cache for r in results] == [True, True]  # trained by the children
+    again = gan.train_in_background(small(), FAST, seeds=(1,), device="cpu")
+    assert again.result()[0].from_cache  # nothing left to train: no process started
+    monkeypatch.setenv("LABS_CACHE_DIR", str(tmp_path / "here"))
+    for seed, result in zip((0, 1), results):
+        here = gan.train_gan(small(), FAST, seed=seed, device="cpu")
+        assert not here.from_cache
+        for name, value in here.generator.state_dict().items():
+            assert torch.equal(value, result.generator.state_dict()[name]), name
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"seeds": ()}, "distinct and at least one"),
+    ({"seeds": (0, 0)}, "distinct and at least one"),
+    ({"processes": 0}, "processes must be at least 1"),
+])
+def test_training_in_background_refuses_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        gan.train_in_background(small(), FAST, device="cpu", **kwargs)

@@ -192,3 +192,17 @@ def test_probe_scores_are_cached_per_vectors_labels_and_settings(cache_folder):
     accuracy = metrics.linear_probe_accuracy(X[::2], y[::2], X[1::2], y[1::2])
     assert metrics.linear_probe_accuracy(X[::2], y[::2], X[1::2], y[1::2]) == accuracy
     assert len(list(cache_folder.glob("*.pt"))) == 5
+
+
+def test_spread_mean_and_sample_std_and_format():
+    s = metrics.spread([0.8, 0.9, 1.0])
+    assert s.mean == pytest.approx(0.9) and s.std == pytest.approx(0.1)
+    assert f"{s:.2f}" == "0.90 ± 0.10"
+    assert f"{s:>14.1%}" == " 90.0% ± 10.0%"
+    assert metrics.spread([0.5]).std == 0.0
+
+
+@pytest.mark.parametrize("values", [[], [1.0, float("nan")]])
+def test_spread_rejects_empty_or_non_finite(values):
+    with pytest.raises(ValueError, match="at least one value, all finite"):
+        metrics.spread(values)

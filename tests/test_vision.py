@@ -197,3 +197,21 @@ def test_codes_of_equal_size_refuse_what_they_cannot_compare(cache_folder, digit
         vision.codes_of_equal_size(cnn.model, (digits.X_train, digits.X_test))
     with pytest.raises(TypeError, match="model must be a DigitCNN"):
         vision.codes_of_equal_size(torch.nn.Linear(64, 10), digits)
+
+
+def test_patch_sizes_apply_the_course_rule_to_the_nominal_patch():
+    from transformers import ViTConfig as HFViTConfig
+
+    base = vision.patch_sizes(HFViTConfig())  # ViT-B/16: 16x16x3 -> 768
+    assert (base.patch_numbers, base.embedding_numbers, base.change) == (768, 768, "same size")
+    assert base.verdict == "embedding vector"
+    small = vision.patch_sizes(HFViTConfig(hidden_size=384, num_attention_heads=6))
+    assert (small.ratio, small.change, small.verdict) == (0.5, "compresses", "latent vector")
+    toy = vision.patch_sizes(vision.ViTConfig())  # 4x4x1 -> 64
+    assert (toy.patch_numbers, toy.embedding_numbers, toy.change) == (16, 64, "expands")
+    assert vision.patch_sizes(vision.ViTConfig(patch_size=4, dim=8)).verdict == "latent vector"
+
+
+def test_patch_sizes_refuse_what_is_not_a_vit_config():
+    with pytest.raises(ValueError, match="patch_size must be a positive integer"):
+        vision.patch_sizes(object())
