@@ -306,7 +306,7 @@ def word_pieces(encoding: Encoding) -> np.ndarray:
 
     A BERT-family tokenizer adds [CLS] and [SEP] (:data:`SPECIAL_TOKENS`) to every text; they are
     the same for every input and say nothing about it, so the input of a sentence encoder is the
-    text's own word pieces. Used in: chapters 4, 5.1 and 6.
+    text's own word pieces. Used in: chapters 4 and 5.1 (chapter 6 through :func:`classify`).
     """
     if not isinstance(encoding, Encoding):
         raise TaxonomyError(f"word_pieces takes a labs.transformer.Encoding, got {type(encoding).__name__}")
@@ -663,7 +663,7 @@ def plot_venn(verdicts, *, ax=None, title: str | None = None, key: bool = True):
     numbered = list(enumerate(verdicts, 1))
     size = 17 if len(verdicts) <= 10 else 15
     placed: list[tuple[float, float]] = []
-    gap = 0.25  # centre-to-centre distance at which two markers no longer touch
+    gap = 0.02 * size  # centre-to-centre distance at which two markers no longer touch
     for latent, offset in ((True, 0.0), (False, 0.5)):
         members = [(i, v) for i, v in numbered if v.is_latent == latent]
         for j, (number, verdict) in enumerate(members):
