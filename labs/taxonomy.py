@@ -672,12 +672,14 @@ def plot_venn(verdicts, *, ax=None, title: str | None = None, key: bool = True):
             if len(members) == 1:
                 angle = -math.pi / 2
             r = venn_radius(verdict)
-            # a marker that would touch one already drawn moves round its circle, then outwards
-            for step in range(60):
-                turn = (step + 1) // 2 * (1 if step % 2 else -1) * 0.12
-                radius = r + 0.05 * (step // 20)
+            # a marker that would touch one already drawn, or a set's label, moves a little round
+            # its circle, then further from the centre, until it is free
+            for step in range(84):
+                turn = (step % 7 + 1) // 2 * (1 if step % 2 else -1) * 0.12
+                radius = r + 0.08 * (step // 7) * (1 if latent else 1.5)
                 x, y = radius * math.cos(angle + turn), radius * math.sin(angle + turn)
-                if all(math.hypot(x - px, y - py) >= gap for px, py in placed):
+                on_label = (abs(x) < 0.85 and 0.68 < y < 1.05) or (abs(x) < 1.25 and y > 1.6)
+                if not on_label and all(math.hypot(x - px, y - py) >= gap for px, py in placed):
                     break
             placed.append((x, y))
             _marker(ax, x, y, number, latent, size=size)
@@ -716,12 +718,15 @@ def plot_dimensions(verdicts, *, ax=None, title: str | None = None):
     ax.plot([low, high], [low, high], color=PALETTE[7], linewidth=1, linestyle="--")
     ax.text(high / 2, high / 1.4, "output = input", ha="right", fontsize=10)
     placed: list[tuple[float, float]] = []
-    near = 0.04 * math.log10(high / low)  # about a marker's width, in decades of this plot
+    near = 0.045 * math.log10(high / low)  # about a marker's width, in decades of this plot
     for number, verdict in enumerate(verdicts, 1):
-        x, y = verdict.input_dim, float(verdict.output_dim)
-        # markers that would touch one already drawn are moved right until all numbers show
-        while any(abs(math.log10(px / x)) < near and abs(math.log10(py / y)) < near for px, py in placed):
-            x *= 10 ** near
+        x0, y0 = verdict.input_dim, float(verdict.output_dim)
+        # a marker that would touch one already drawn moves at most two widths sideways
+        for shift in (0, 1, -1, 2, -2):
+            x, y = x0 * 10 ** (near * shift), y0
+            if not any(abs(math.log10(px / x)) < near and abs(math.log10(py / y)) < near
+                       for px, py in placed):
+                break
         placed.append((x, y))
         _marker(ax, x, y, number, verdict.is_latent, size=15)
     ax.plot([], [], "o", color=PALETTE[5], label=LATENT)
