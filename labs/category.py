@@ -3,8 +3,10 @@
 Used in: chapter 4 (a 10-category table against its one-hot code: "10 categories → 64-d") and
 chapter 6 (the summary table).
 
-:class:`CategoryDecoder` is an ``nn.Embedding(10, dim)`` followed by a linear map to the 64
-pixels of a digit; :func:`train_category_embedding` trains it (cached) and
+:class:`CategoryDecoder` is an ``nn.Embedding(10, dim)`` followed by a map to the 64 pixels of a
+digit: linear (the default), or a small nonlinear head (``head="mlp"``: one hidden ReLU layer),
+which shows that a narrow table's loss measures the head's rank, not what the table can tell
+apart; :func:`train_category_embedding` trains it (cached) and
 :func:`class_means_mse` gives the bar it is measured against, the best any function of the
 class id alone can do. Whether its rows are embedding or latent vectors is
 ``labs.taxonomy.classify``'s question.
@@ -24,28 +26,35 @@ from labs.data import load_digits
 
 @dataclass(frozen=True)
 class CategoryConfig:
-    """An ``nn.Embedding(n_categories, dim)`` followed by a linear map to the 64 pixels of a digit.
+    """An ``nn.Embedding(n_categories, dim)`` followed by a map to the 64 pixels of a digit.
 
     The task: draw the digit of a class from the class id alone. Full-batch Adam, ``steps`` steps.
+    ``head`` is ``"linear"`` (one linear layer) or ``"mlp"`` (``hidden`` ReLU units, then linear).
     """
 
     dim: int = 64
     steps: int = 400
     lr: float = 0.05
+    head: str = "linear"
+    hidden: int = 64
 
     def __post_init__(self):
-        if not isinstance(self.dim, int):
-            raise ValueError(f"dim must be a positive integer, got {self.dim!r}")
-        repro.check_positive(self, "dim", "steps", "lr")
+        for name in ("dim", "hidden"):
+            if not isinstance(getattr(self, name), int):
+                raise ValueError(f"{name} must be a positive integer, got {getattr(self, name)!r}")
+        repro.check_positive(self, "dim", "steps", "lr", "hidden")
+        if self.head not in ("linear", "mlp"):
+            raise ValueError(f"head must be 'linear' or 'mlp', got {self.head!r}")
 
 
 class CategoryDecoder(nn.Module):
     """Class id → embedding vector (``dim`` numbers) → 64 pixel values. ``forward(ids) -> (n, 64)``."""
 
-    def __init__(self, n_categories: int, dim: int, out: int):
+    def __init__(self, n_categories: int, dim: int, out: int, head: str = "linear", hidden: int = 64):
         super().__init__()
         self.embedding = nn.Embedding(n_categories, dim)
-        self.head = nn.Linear(dim, out)
+        self.head = (nn.Linear(dim, out) if head == "linear" else
+                     nn.Sequential(nn.Linear(dim, hidden), nn.ReLU(), nn.Linear(hidden, out)))
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         return self.head(self.embedding(ids))
@@ -77,7 +86,7 @@ def class_means_mse(data) -> tuple[float, float]:
 def _train_category(config: CategoryConfig, data, seed: int) -> dict:
     with repro.one_thread():
         repro.set_seed(seed)
-        model = CategoryDecoder(10, config.dim, data.X_train.shape[1])
+        model = CategoryDecoder(10, config.dim, data.X_train.shape[1], config.head, config.hidden)
         ids, X = torch.as_tensor(data.y_train), torch.as_tensor(data.X_train)
         optimiser = torch.optim.Adam(model.parameters(), lr=config.lr)
         history = []
@@ -111,7 +120,8 @@ def train_category_embedding(data=None, config: CategoryConfig | None = None, *,
     entry = cache.train_or_load(
         "category-embedding", config, lambda: _train_category(config, data, seed), seed=seed,
         data=cache.fingerprint(data.X_train, data.y_train, data.X_test, data.y_test),
-        models={"state": lambda: CategoryDecoder(10, config.dim, data.X_train.shape[1])},
+        models={"state": lambda: CategoryDecoder(10, config.dim, data.X_train.shape[1], config.head,
+                                                 config.hidden)},
     )
     p = entry.payload
     return CategoryResult(entry.models["state"], float(p["train_mse"]), float(p["test_mse"]),

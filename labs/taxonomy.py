@@ -1,26 +1,31 @@
-"""Embedding vector or latent vector? Measure it: one function for any trained model or vectors.
+"""Embedding vector or latent vector? The course's rule, and the yardsticks it needs.
 
 Used in: chapter 4 (the Venn diagram of the course's models; the 10-category table, the
-1024 → 128 bottleneck) and chapter 6 (the summary table of every model of the course).
+1024 → 128 bottleneck, the [CLS] vector), chapter 5.1 (the one counting rule for sequences,
+:func:`word_pieces`) and chapter 6 (the summary table of the course's models).
 
 :func:`classify` takes what a chapter has at hand (an ``nn.Embedding``, word or node vectors, an
 autoencoder, a layer of any network with a batch of inputs, a sentence encoding, or a plain
-``(n, d)`` array) and returns a :class:`Verdict`:
+``(n, d)`` array) and returns a :class:`Verdict`.
 
-| field | what it measures |
-|---|---|
-| ``input_dim`` | numbers per input: pixels, token vectors, or for a lookup table its one-hot code |
-| ``output_dim`` | numbers per vector |
-| ``compression_ratio`` | ``input_dim / output_dim``: above 1 the vector is smaller than its input |
-| ``rank``, ``effective_dim`` | directions the vectors span; components keeping 99 % of their variance |
-| ``trained_to_compress`` | learned by an objective that reads the vector, *and* smaller than its input |
-| ``kind`` | ``"latent vector"`` if trained to compress, else ``"embedding vector"`` |
+**The rule is a definition**, the one the course adopts from the source document (section 4):
+every output of a learned embedding is an embedding vector; it is also a latent vector when it
+is *smaller than its input*. In code: ``LATENT if learned and output_dim < input_dim``. Applying
+it proves nothing about models; what can be measured is the yardstick, *smaller than what?*
+:meth:`Verdict.by_yardstick` applies the rule against each yardstick the vectors allow:
 
-The rule is the source document's (section 4): every output of a learned embedding is an
-embedding vector; it is also a latent vector when it *compresses* its input. For a lookup table
-the input is an id, and the yardstick is its one-hot code, as in the document's "10 categories
-→ 64-d" example. Contested cases (a sparse overcomplete code, a code wider than the data's own
-rank) are reported in ``notes``, not hidden in the verdict.
+| yardstick | the input's size is | available for |
+|---|---|---|
+| ``numbers`` | how many numbers the input is written in (pixels; for an id its one-hot code; for a text its token ids, each one-hot) | every verdict |
+| ``data`` | how many principal directions keep 99 % of the inputs' variance (the TwoNN intrinsic dimension is reported beside it) | models given ``inputs=`` |
+| ``relation`` | the cells of the matrix a lookup table factorises (rows × columns), against the numbers of the factorisation (``output_dim × (rows + columns)``) | tables given ``relation=`` |
+| ``rate`` | ``log n`` nats, what it takes to tell ``n`` inputs apart, against the code's rate (a VAE's mean KL) | VAEs given ``inputs=`` |
+
+For a text the counting rule is one for the course (:func:`word_pieces`): its input is the word
+pieces of the text, each an id counted by its one-hot code; the special tokens [CLS] and [SEP]
+that the tokenizer adds to every text are stated and not counted (they say nothing about it).
+The [CLS] vector and the vector at any other position are counted alike: by size the rule
+cannot tell them apart (chapter 4 measures what each keeps).
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ from labs import repro
 from labs.autoencoder import VAE, AutoencoderResult, ConvAutoencoder, MLPAutoencoder
 from labs.category import CategoryResult
 from labs.graph import NodeVectors
-from labs.metrics import effective_dimension, matrix_rank
+from labs.metrics import effective_dimension, intrinsic_dimension, matrix_rank
 from labs.recsys import EmbeddingResult
 from labs.text import TrainedVectors, WordVectors
 from labs.transformer import Encoding, TransformerEncoder
@@ -46,6 +51,8 @@ from labs.vision import CNNResult, ViTResult
 
 EMBEDDING, LATENT = "embedding vector", "latent vector"
 SHARE = 0.99  # variance share that defines the effective dimension
+SPECIAL_TOKENS = ("[CLS]", "[SEP]")  # added to every text by BERT-family tokenizers
+YARDSTICKS = ("numbers", "data", "relation", "rate")
 ACTIVE = 0.01  # a code entry is "active" above this fraction of the largest |entry|
 
 
@@ -55,7 +62,7 @@ class TaxonomyError(ValueError):
 
 @dataclass(frozen=True)
 class Verdict:
-    """The measured place of one set of vectors in the taxonomy (see the module docstring)."""
+    """One set of vectors measured, and the rule applied (see the module docstring)."""
 
     name: str
     input_dim: float  # numbers per input (a mean when inputs vary in length, e.g. sentences)
@@ -68,6 +75,11 @@ class Verdict:
     input_rank: int | None = None  # directions the inputs span, when inputs were given
     active_units: float | None = None  # mean number of active entries per vector
     notes: tuple[str, ...] = ()
+    input_effective_dim: int | None = None  # PCA directions keeping 99 % of the inputs' variance
+    input_intrinsic_dim: float | None = None  # TwoNN estimate of the inputs' dimension
+    relation: tuple[int, int] | None = None  # (rows, columns) of the matrix a table factorises
+    rate: float | None = None  # nats per input (a VAE's mean KL to its prior)
+    n_inputs: int | None = None  # how many inputs the rate was measured on
 
     @property
     def compression_ratio(self) -> float:
@@ -80,18 +92,49 @@ class Verdict:
         return self.output_dim < self.input_dim
 
     @property
-    def trained_to_compress(self) -> bool:
-        """Learned by an objective that reads the vector, and smaller than the input."""
+    def learned_and_smaller(self) -> bool:
+        """Learned (by an objective), and fewer numbers than the input: the rule's condition."""
         return self.learned and self.compresses
 
     @property
     def kind(self) -> str:
-        """``"latent vector"`` when trained to compress, else ``"embedding vector"``."""
-        return LATENT if self.trained_to_compress else EMBEDDING
+        """The rule against the ``numbers`` yardstick: latent iff learned and smaller."""
+        return LATENT if self.learned_and_smaller else EMBEDDING
 
     @property
     def is_latent(self) -> bool:
         return self.kind == LATENT
+
+    @property
+    def factor_numbers(self) -> int | None:
+        """Numbers of a factorisation of :attr:`relation` at this width: ``d × (rows + columns)``."""
+        return None if self.relation is None else self.output_dim * sum(self.relation)
+
+    def by_yardstick(self) -> dict[str, str | None]:
+        """The rule applied against each yardstick: ``{name: kind or None}`` (None: not available).
+
+        ``numbers``: fewer numbers than the input (:attr:`kind`); ``data``: fewer numbers than
+        the inputs' PCA-99 % dimension; ``relation``: a factorisation with fewer numbers than
+        the cells of the relation; ``rate``: fewer nats than ``log n``, too few to tell the ``n``
+        inputs apart. Each is a latent vector only if learned.
+        """
+        def rule(smaller):
+            return None if smaller is None else LATENT if self.learned and smaller else EMBEDDING
+
+        rows_cols = None if self.relation is None else self.relation[0] * self.relation[1]
+        return {
+            "numbers": self.kind,
+            "data": rule(None if self.input_effective_dim is None
+                         else self.output_dim < self.input_effective_dim),
+            "relation": rule(None if rows_cols is None else self.factor_numbers < rows_cols),
+            "rate": rule(None if self.rate is None or not self.n_inputs
+                         else self.rate < math.log(self.n_inputs)),
+        }
+
+    @property
+    def yardstick_changes_verdict(self) -> bool:
+        """Whether the available yardsticks disagree about this set of vectors."""
+        return len({k for k in self.by_yardstick().values() if k is not None}) > 1
 
     def row(self) -> dict:
         """One row of :func:`summary_table`, formatted for reading (strings, 3 significant digits)."""
@@ -104,14 +147,39 @@ class Verdict:
             "ratio in/out": f"{self.compression_ratio:.3g}",
             "rank": "" if self.rank is None else str(self.rank),
             f"dims for {SHARE:.0%} var.": "" if self.effective_dim is None else str(self.effective_dim),
-            "trained to compress": "yes" if self.trained_to_compress else "no",
+            "learned and smaller": "yes" if self.learned_and_smaller else "no",
             "verdict": self.kind,
+        }
+
+    def yardstick_row(self) -> dict:
+        """One row of :func:`yardstick_table`: each yardstick's size and the rule's verdict by it."""
+        short = {LATENT: "latent", EMBEDDING: "embedding", None: "–"}
+        kinds = self.by_yardstick()
+        data = ("–" if self.input_effective_dim is None else
+                f"{self.input_effective_dim} / {self.input_intrinsic_dim:.0f}"
+                if self.input_intrinsic_dim is not None else str(self.input_effective_dim))
+        relation = ("–" if self.relation is None else
+                    f"{self.relation[0] * self.relation[1]:,} → {self.factor_numbers:,}")
+        rate = ("–" if kinds["rate"] is None else
+                f"{self.rate:.2f} vs {math.log(self.n_inputs):.2f}")
+        return {
+            "vectors": self.name,
+            "numbers in → out": f"{_text(self.input_dim)} → {_text(self.output_dim)}",
+            "by numbers": short[kinds["numbers"]],
+            "data dims (PCA 99 % / TwoNN)": data,
+            "by data": short[kinds["data"]],
+            "relation cells → factor numbers": relation,
+            "by relation": short[kinds["relation"]],
+            "rate vs log n (nats)": rate,
+            "by rate": short[kinds["rate"]],
+            "yardstick changes it?": "yes" if self.yardstick_changes_verdict else "no",
         }
 
     def __str__(self) -> str:
         measured = "" if self.rank is None else f"; rank {self.rank}, {self.effective_dim} dims for {SHARE:.0%} of the variance"
         lines = [f"{self.name}: {_number(self.input_dim)} -> {self.output_dim} numbers "
-                 f"(ratio {self.compression_ratio:.3g}){measured} => {self.kind}"]
+                 f"(ratio {self.compression_ratio:.3g}){measured}; applying the rule gives "
+                 f"{self.kind}"]
         lines += [f"  note: {note}" for note in self.notes]
         return "\n".join(lines)
 
@@ -207,7 +275,15 @@ def _extract(source, inputs, layer) -> _Found:
     """The vectors of ``source`` and what they stand for (see :func:`classify` for the kinds)."""
     if layer is not None:
         return _named_table(source, layer)
-    return _found(_as_matrix(source), None, "", None, "vectors")
+    vectors = _as_matrix(source)
+    if inputs is None:
+        return _found(vectors, None, "", None, "vectors")
+    batch = _as_matrix(np.asarray(inputs).reshape(len(inputs), -1) if not isinstance(inputs, list)
+                       else inputs, "inputs")
+    if len(batch) != len(vectors):
+        raise TaxonomyError(f"{len(batch)} inputs for {len(vectors)} vectors: pass the input each "
+                            "vector was computed from, one per row, in the same order")
+    return _found(vectors, float(batch.shape[1]), f"{batch.shape[1]:,} input values", batch, "vectors")
 
 
 @_extract.register
@@ -225,15 +301,31 @@ def _(source: WordVectors, inputs, layer) -> _Found:
     return _table(source.vectors, len(source.words), "words", source.name)
 
 
-@_extract.register
-def _(source: Encoding, inputs, layer) -> _Found:
+def word_pieces(encoding: Encoding) -> np.ndarray:
+    """The course's one counting rule for texts: word pieces per text, special tokens not counted.
+
+    A BERT-family tokenizer adds [CLS] and [SEP] (:data:`SPECIAL_TOKENS`) to every text; they are
+    the same for every input and say nothing about it, so the input of a sentence encoder is the
+    text's own word pieces. Used in: chapters 4 and 5.1 (chapter 6 through :func:`classify`).
+    """
+    if not isinstance(encoding, Encoding):
+        raise TaxonomyError(f"word_pieces takes a labs.transformer.Encoding, got {type(encoding).__name__}")
+    return np.array([sum(token not in SPECIAL_TOKENS for token in tokens) for tokens in encoding.tokens])
+
+
+def _sequence(source: Encoding, layer, vocabulary) -> _Found:
     if layer not in ("cls", "mean"):
         raise TaxonomyError("a sentence encoding holds two kinds of vector: pass layer='cls' or layer='mean'")
-    tokens = np.array([len(t) for t in source.token_vectors])
-    dim = int(source.token_vectors[0].shape[1])
+    if isinstance(vocabulary, bool) or not isinstance(vocabulary, (int, np.integer)) or vocabulary < 2:
+        raise TaxonomyError(
+            f"a text's input is its token ids, each counted by its one-hot code: pass vocabulary= "
+            f"(the tokenizer's vocabulary size, e.g. encoder.tokenizer.vocab_size), got {vocabulary!r}")
+    pieces = word_pieces(source).mean()
     vectors = source.cls if layer == "cls" else source.mean
-    return _found(_as_matrix(vectors), float(tokens.mean() * dim), f"{tokens.mean():.1f} tokens x {dim} (mean)",
-                  None, "[CLS] vector" if layer == "cls" else "mean pooling")
+    description = (f"{pieces:.1f} word pieces x one-hot of {vocabulary:,} (mean; "
+                   f"{' and '.join(SPECIAL_TOKENS)} not counted)")
+    return _found(_as_matrix(vectors), float(pieces * vocabulary), description, None,
+                  "[CLS] vector" if layer == "cls" else "mean pooling")
 
 
 @_extract.register(AutoencoderResult)
@@ -330,8 +422,10 @@ def classify(
     name: str | None = None,
     learned: bool = True,
     notes: tuple[str, ...] | list[str] = (),
+    relation: tuple[int, int] | None = None,
+    vocabulary: int | None = None,
 ) -> Verdict:
-    """Measure whether ``source``'s vectors are embedding vectors only, or latent vectors too.
+    """Measure ``source``'s vectors and apply the course's rule against every yardstick available.
 
     Args:
         source: a trained model or its vectors: ``nn.Embedding``; ``labs.text.WordVectors`` or a
@@ -340,8 +434,9 @@ def classify(
             with ``layer`` and ``inputs`` (that layer's output); a ``labs.transformer.Encoding`` with
             ``layer="cls"`` or ``"mean"``; an object with a table attribute named by ``layer``
             (e.g. ``MFResult``, ``layer="item_factors"``); or vectors, ``(n, d)`` or a list of
-            equal-length vectors, with ``input_dim``.
-        inputs: a batch of the model's inputs; their rank is reported too.
+            equal-length vectors, with ``input_dim`` or with the ``inputs`` they came from.
+        inputs: a batch of the model's inputs; their rank, PCA-99 % dimension and TwoNN
+            intrinsic dimension are measured (the ``data`` yardstick), and a VAE's rate.
         layer: which layer, table or pooling of ``source`` to classify.
         input_dim: numbers per input, for plain vectors (overrides what is measured).
         input_description: words for the input column of the tables (e.g. "8x8 image").
@@ -349,12 +444,20 @@ def classify(
         learned: false for vectors no objective trained (a random projection, an untrained
             layer): smaller than the input, they still are not latent vectors.
         notes: extra remarks to carry into the verdict (a contested point, with its evidence).
+        relation: for a lookup table, ``(rows, columns)`` of the matrix it was trained to
+            reproduce (ids × pixels of a class-mean image, items × users of the ratings, words ×
+            context words): the ``relation`` yardstick. The function cannot know it; say it.
+        vocabulary: for a sentence encoding, the tokenizer's vocabulary size (each token id
+            is counted by its one-hot code; see :func:`word_pieces`).
 
     Returns:
         :class:`Verdict`. Raises :class:`TaxonomyError` when the input dimension cannot be
         measured or the vectors are not one fixed size.
     """
-    found_in = _extract(source, inputs, layer)
+    if isinstance(source, Encoding):
+        found_in = _sequence(source, layer, vocabulary)
+    else:
+        found_in = _extract(source, inputs, layer)
     vectors, input_matrix = found_in.vectors, found_in.inputs
     if input_dim is None:
         input_dim = found_in.input_dim
@@ -379,10 +482,18 @@ def classify(
             effective = effective_dimension(vectors, SHARE) if n > 1 else rank
         magnitude = np.abs(vectors)
         active = float((magnitude > ACTIVE * magnitude.max()).sum(1).mean()) if magnitude.max() > 0 else 0.0
-    input_rank = None
-    if input_matrix is not None and len(input_matrix) > 1:
+    input_rank = input_effective = intrinsic = rate = None
+    if input_matrix is not None and len(input_matrix) > 2:
         with repro.one_thread():
             input_rank = matrix_rank(torch.as_tensor(input_matrix))
+        input_effective = effective_dimension(input_matrix, SHARE)
+        intrinsic = intrinsic_dimension(input_matrix, method="twonn").dimension
+        rate = _rate(source, input_matrix)
+    if relation is not None:
+        if (not isinstance(relation, tuple) or len(relation) != 2
+                or not all(isinstance(x, (int, np.integer)) and not isinstance(x, bool) and x > 0
+                           for x in relation)):
+            raise TaxonomyError(f"relation must be (rows, columns), two positive integers, got {relation!r}")
     found = list(notes)
     if vectors is None:
         found.append("no inputs given: pass inputs= to measure the rank of the vectors")
@@ -402,6 +513,9 @@ def classify(
                      f"{output_dim} numbers: the code removes redundancy and has room to spare")
     if output_dim < input_dim and not learned:
         found.append("smaller than its input, but no objective trained it to keep the essentials")
+    if intrinsic is not None and output_dim < intrinsic:
+        found.append(f"narrower than the inputs' intrinsic dimension (TwoNN {intrinsic:.0f}): "
+                     "it must lose information")
     return Verdict(
         name=name or found_in.name,
         input_dim=float(input_dim),
@@ -414,7 +528,47 @@ def classify(
         input_rank=input_rank,
         active_units=active,
         notes=tuple(found),
+        input_effective_dim=input_effective,
+        input_intrinsic_dim=intrinsic,
+        relation=None if relation is None else (int(relation[0]), int(relation[1])),
+        rate=rate,
+        n_inputs=None if rate is None else len(input_matrix),
     )
+
+
+@torch.no_grad()
+def _rate(source, inputs: np.ndarray) -> float | None:
+    """A VAE's rate on ``inputs``: the mean KL of its code distribution to N(0, I), in nats."""
+    model = source.model if isinstance(source, AutoencoderResult) else source
+    if not isinstance(model, VAE):
+        return None
+    was_training = model.training
+    model.eval()
+    try:
+        with repro.one_thread():
+            mean, log_var = model.encode_distribution(torch.as_tensor(inputs, dtype=torch.float32))
+    finally:
+        model.train(was_training)
+    kl = -0.5 * (1 + log_var - mean.pow(2) - log_var.exp()).sum(dim=1)
+    return float(kl.mean())
+
+
+def from_sizes(name: str, input_dim: int, output_dim: int, *, input_description: str = "",
+               learned: bool = True, notes: tuple[str, ...] = (),
+               relation: tuple[int, int] | None = None) -> Verdict:
+    """The rule applied by sizes alone, to a configuration that is not trained here.
+
+    For the ViT presets of chapter 6 and for tables of the same family as one it measured
+    (GloVe, a wider Word2Vec): the ``numbers`` yardstick, and ``relation`` if given.
+    Used in: chapter 6.
+    """
+    for what, value in (("input_dim", input_dim), ("output_dim", output_dim)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise TaxonomyError(f"{what} must be a positive integer, got {value!r}")
+    return Verdict(name=name, input_dim=float(input_dim), output_dim=int(output_dim), n_vectors=0,
+                   rank=None, effective_dim=None, learned=learned,
+                   input_description=input_description, notes=tuple(notes),
+                   relation=None if relation is None else (int(relation[0]), int(relation[1])))
 
 
 def summary_table(verdicts, extra: dict | None = None, columns: list[str] | None = None):
@@ -442,6 +596,22 @@ def summary_table(verdicts, extra: dict | None = None, columns: list[str] | None
     return frame
 
 
+def yardstick_table(verdicts):
+    """A pandas ``DataFrame``: each :class:`Verdict` against every yardstick (:meth:`Verdict.by_yardstick`).
+
+    Numbered from 1 like :func:`summary_table`; "–" where a yardstick does not apply. The last
+    column says whether the yardsticks that apply disagree. Used in: chapters 4 and 6.
+    """
+    from labs.data import require
+
+    pd = require("pandas")
+    verdicts = list(verdicts)
+    if not verdicts:
+        raise ValueError("no verdicts to tabulate: pass at least one labs.taxonomy.Verdict")
+    return pd.DataFrame([v.yardstick_row() for v in verdicts],
+                        index=pd.RangeIndex(1, len(verdicts) + 1, name="#"))
+
+
 # --------------------------------------------------------------------------------------------
 # Figures
 # --------------------------------------------------------------------------------------------
@@ -459,14 +629,14 @@ def venn_radius(verdict: Verdict) -> float:
     return 1.1 + 0.75 * min(max(math.log2(1.0 / ratio), 0.0), 6.0) / 6.0
 
 
-def _marker(ax, x, y, number: int, latent: bool, size: float = 15) -> None:
+def _marker(ax, x, y, number: int, latent: bool, size: float = 16) -> None:
     """A numbered marker: a filled disc for a latent vector, an open square for an embedding vector."""
     from labs.viz import PALETTE
 
     colour = PALETTE[5] if latent else PALETTE[0]
     ax.plot(x, y, "o" if latent else "s", markersize=size, color=colour,
             markerfacecolor=colour if latent else "white", markeredgewidth=1.5, zorder=3)
-    ax.text(x, y, str(number), ha="center", va="center", fontsize=8, zorder=4,
+    ax.text(x, y, str(number), ha="center", va="center", fontsize=9, zorder=4,
             color="white" if latent else colour, weight="bold")
 
 
@@ -485,31 +655,40 @@ def plot_venn(verdicts, *, ax=None, title: str | None = None, key: bool = True):
 
     verdicts = list(verdicts)  # may be empty: the diagram alone
     if ax is None:
-        _, ax = plt.subplots(figsize=(10, 7) if verdicts and key else (7, 7))
+        _, ax = plt.subplots(figsize=(8.5, 5.6) if verdicts and key else (6, 6))
     ax.add_patch(Circle((0, 0), 2.0, facecolor=PALETTE[4], alpha=0.18, edgecolor=PALETTE[0], linewidth=1.5))
     ax.add_patch(Circle((0, 0), 1.0, facecolor=PALETTE[1], alpha=0.25, edgecolor=PALETTE[5], linewidth=1.5))
-    ax.text(0, 1.9, "embedding vectors", ha="center", va="top", fontsize=12, color=PALETTE[0], weight="bold")
-    ax.text(0, 0.93, "latent vectors", ha="center", va="top", fontsize=11, color=PALETTE[5], weight="bold")
+    ax.text(0, 1.9, "embedding vectors", ha="center", va="top", fontsize=13, color=PALETTE[0], weight="bold")
+    ax.text(0, 0.93, "latent vectors", ha="center", va="top", fontsize=12, color=PALETTE[5], weight="bold")
     numbered = list(enumerate(verdicts, 1))
-    size = 15 if len(verdicts) <= 10 else 12
+    size = 17 if len(verdicts) <= 10 else 15
+    placed: list[tuple[float, float]] = []
+    gap = 0.02 * size  # centre-to-centre distance at which two markers no longer touch
     for latent, offset in ((True, 0.0), (False, 0.5)):
         members = [(i, v) for i, v in numbered if v.is_latent == latent]
-        previous = None
         for j, (number, verdict) in enumerate(members):
             # spread evenly round the circle, leaving the top free for the set's label
             angle = math.pi / 2 + 0.8 + (2 * math.pi - 1.6) * (j + offset) / max(len(members) - 1 + 2 * offset, 1)
             if len(members) == 1:
                 angle = -math.pi / 2
             r = venn_radius(verdict)
-            if previous is not None and abs(r - previous) < 0.05:  # neighbours at one radius: stagger them
-                r += 0.07 if j % 2 else -0.07
-            previous = venn_radius(verdict)
-            _marker(ax, r * math.cos(angle), r * math.sin(angle), number, latent, size=size)
+            # a marker that would touch one already drawn, or a set's label, moves a little round
+            # its circle, then further from the centre, until it is free
+            for step in range(84):
+                turn = (step % 7 + 1) // 2 * (1 if step % 2 else -1) * 0.12
+                radius = r + 0.08 * (step // 7) * (1 if latent else 1.5)
+                x, y = radius * math.cos(angle + turn), radius * math.sin(angle + turn)
+                on_label = (abs(x) < 0.85 and 0.68 < y < 1.05) or (abs(x) < 1.25 and y > 1.6)
+                if not on_label and all(math.hypot(x - px, y - py) >= gap for px, py in placed):
+                    break
+            placed.append((x, y))
+            _marker(ax, x, y, number, latent, size=size)
     if verdicts and key:
         lines = [f"{number:>2}  {v.name}" for number, v in numbered]
-        ax.text(2.25, 0, "\n".join(lines), ha="left", va="center", fontsize=9 if len(lines) <= 20 else 7,
+        ax.text(2.25, 0, "\n".join(lines), ha="left", va="center", fontsize=10 if len(lines) <= 24 else 8,
                 family="monospace")
-    ax.set_xlim(-2.1, 2.1 + (3.4 if verdicts and key else 0))
+    width = max((len(v.name) for v in verdicts), default=0) * 0.105 + 0.6
+    ax.set_xlim(-2.1, 2.1 + (max(width, 2.0) if verdicts and key else 0))
     ax.set_ylim(-2.1, 2.1)
     ax.set_aspect("equal")
     ax.axis("off")
@@ -537,19 +716,24 @@ def plot_dimensions(verdicts, *, ax=None, title: str | None = None):
     dims = [d for v in verdicts for d in (v.input_dim, v.output_dim)]
     low, high = min(dims) / 3, max(dims) * 3
     ax.plot([low, high], [low, high], color=PALETTE[7], linewidth=1, linestyle="--")
-    ax.text(high / 2, high / 1.4, "output = input", ha="right", fontsize=9)
+    ax.text(high / 2, high / 1.4, "output = input", ha="right", fontsize=10)
     placed: list[tuple[float, float]] = []
+    near = 0.045 * math.log10(high / low)  # about a marker's width, in decades of this plot
     for number, verdict in enumerate(verdicts, 1):
-        x, y = verdict.input_dim, float(verdict.output_dim)
-        # markers at (nearly) the same place are fanned out to the right so all numbers show
-        same = sum(1 for px, py in placed if abs(math.log10(px / x)) < 0.08 and abs(math.log10(py / y)) < 0.08)
+        x0, y0 = verdict.input_dim, float(verdict.output_dim)
+        # a marker that would touch one already drawn moves at most two widths sideways
+        for shift in (0, 1, -1, 2, -2):
+            x, y = x0 * 10 ** (near * shift), y0
+            if not any(abs(math.log10(px / x)) < near and abs(math.log10(py / y)) < near
+                       for px, py in placed):
+                break
         placed.append((x, y))
-        _marker(ax, x * 10 ** (0.17 * same), y, number, verdict.is_latent, size=13)
+        _marker(ax, x, y, number, verdict.is_latent, size=15)
     ax.plot([], [], "o", color=PALETTE[5], label=LATENT)
     ax.plot([], [], "s", color=PALETTE[0], markerfacecolor="white", label=f"{EMBEDDING} only")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlim(low, high)
+    ax.set_xlim(low, max(high, max(px for px, _ in placed) * 10 ** near))
     ax.set_ylim(low, high)
     ax.set_aspect("equal")
     ax.set_xlabel("input dimension (numbers per input)")

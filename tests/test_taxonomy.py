@@ -23,7 +23,7 @@ def test_the_documents_expansion_example_is_an_embedding_vector_only():
     assert (verdict.input_dim, verdict.output_dim, verdict.n_vectors) == (10, 64, 10)
     assert verdict.compression_ratio == pytest.approx(10 / 64)
     assert verdict.rank == 10 and verdict.effective_dim <= 9  # 10 rows, 9 once centred
-    assert not verdict.compresses and not verdict.trained_to_compress
+    assert not verdict.compresses and not verdict.learned_and_smaller
     assert verdict.kind == EMBEDDING and not verdict.is_latent
     assert "add no information" in " ".join(verdict.notes)
     assert "one of 10 ids (one-hot)" == verdict.input_description
@@ -33,7 +33,7 @@ def test_a_table_narrower_than_its_one_hot_code_is_a_latent_vector():
     torch.manual_seed(0)
     verdict = taxonomy.classify(nn.Embedding(1000, 16))
     assert verdict.compression_ratio == pytest.approx(62.5)
-    assert verdict.kind == LATENT and verdict.trained_to_compress and verdict.rank == 16
+    assert verdict.kind == LATENT and verdict.learned_and_smaller and verdict.rank == 16
 
 
 def test_plain_vectors_need_their_input_dimension_and_get_rank_measured():
@@ -44,7 +44,7 @@ def test_plain_vectors_need_their_input_dimension_and_get_rank_measured():
     same = taxonomy.classify([row for row in X], input_dim=50)  # a list of equal-length vectors
     assert same.rank == 3 and same.output_dim == 20
     random = taxonomy.classify(X, input_dim=50, learned=False)
-    assert random.compresses and not random.trained_to_compress and random.kind == EMBEDDING
+    assert random.compresses and not random.learned_and_smaller and random.kind == EMBEDDING
     assert "no objective trained it" in " ".join(random.notes)
 
 
@@ -75,7 +75,8 @@ def test_any_module_with_inputs_and_any_of_its_layers():
 
 
 def _encoding():
-    return Encoding(tokens=[["w"] * 5, ["w"] * 7], token_vectors=[torch.zeros(5, 8), torch.zeros(7, 8)],
+    # 5 and 7 word pieces; the tokenizer's [CLS] and [SEP] are not counted
+    return Encoding(tokens=[["[CLS]", *["w"] * 5, "[SEP]"], ["[CLS]", *["w"] * 7, "[SEP]"]], token_vectors=[torch.zeros(7, 8), torch.zeros(9, 8)],
                     cls=torch.tensor(low_rank(2, 2, 8)), mean=torch.tensor(low_rank(2, 2, 8, 1)))
 
 
@@ -90,9 +91,9 @@ def test_course_result_types_are_recognised():
     node_verdict = taxonomy.classify(nodes)  # NodeVectors holds WordVectors too: read as nodes
     assert node_verdict.input_dim == 34 and "34 nodes" in node_verdict.input_description
     encoding = _encoding()
-    cls = taxonomy.classify(encoding, layer="cls")
-    assert cls.input_dim == pytest.approx(6 * 8) and cls.output_dim == 8 and cls.name == "[CLS] vector"
-    assert taxonomy.classify(encoding, layer="mean").name == "mean pooling"
+    cls = taxonomy.classify(encoding, layer="cls", vocabulary=100)
+    assert cls.input_dim == pytest.approx(6 * 100) and cls.output_dim == 8 and cls.name == "[CLS] vector"
+    assert taxonomy.classify(encoding, layer="mean", vocabulary=100).name == "mean pooling"
     factors = low_rank(30, 4, 4)
     mf = MFResult(np.zeros((5, 4)), factors, np.zeros(5), np.zeros(30), 3.5, [], MFConfig())
     assert taxonomy.classify(mf, layer="item_factors").input_dim == 30
@@ -125,7 +126,12 @@ def test_a_sparse_overcomplete_code_is_flagged_as_contested():
     (lambda: taxonomy.classify(np.zeros((0, 3)), input_dim=4), "non-empty"),
     (lambda: taxonomy.classify(nn.Linear(3, 2), layer="nope", inputs=torch.ones(2, 3)), "no layer 'nope'"),
     (lambda: taxonomy.classify(nn.Sequential(nn.Linear(3, 2)), layer="0"), "pass inputs="),
-    (lambda: taxonomy.classify(_encoding()), "layer='cls' or layer='mean'"),
+    (lambda: taxonomy.classify(_encoding(), vocabulary=100), "layer='cls' or layer='mean'"),
+    (lambda: taxonomy.classify(_encoding(), layer="cls"), "pass vocabulary="),
+    (lambda: taxonomy.classify(np.ones((5, 3)), inputs=np.ones((4, 6))), "4 inputs for 5 vectors"),
+    (lambda: taxonomy.classify(nn.Embedding(4, 2), relation=(4, 0)), "two positive integers"),
+    (lambda: taxonomy.from_sizes("x", 768, 0), "output_dim must be a positive integer"),
+    (lambda: taxonomy.word_pieces(np.ones(3)), "takes a labs.transformer.Encoding"),
     (lambda: taxonomy.classify(np.ones((3, 3)), layer="item_factors"), "no attribute 'item_factors'"),
     (lambda: taxonomy.classify(MLPAutoencoder(20, AutoencoderConfig(k=8, hidden=(16,))),
                                inputs=np.zeros((4, 10))), "reads 20"),
@@ -165,7 +171,7 @@ def test_summary_table_and_figures():
             empty([])
     assert {t.get_text() for t in taxonomy.plot_venn([]).texts} == {"latent vectors", "embedding vectors"}
     plt.close("all")
-    assert "=> embedding vector" in str(verdicts[0]) and "note:" in str(verdicts[0])
+    assert "applying the rule gives embedding vector" in str(verdicts[0]) and "note:" in str(verdicts[0])
 
 
 def test_a_category_table_wider_than_its_one_hot_code_reaches_only_the_one_hot_optimum(cache_folder):
@@ -185,6 +191,23 @@ def test_a_category_table_wider_than_its_one_hot_code_reaches_only_the_one_hot_o
     assert again.test_mse == wide.test_mse
     with pytest.raises(ValueError, match="dim must be positive, got 0"):
         category.CategoryConfig(dim=0)
+    with pytest.raises(ValueError, match="head must be 'linear' or 'mlp'"):
+        category.CategoryConfig(head="conv")
+    with pytest.raises(ValueError, match="hidden must be a positive integer"):
+        category.CategoryConfig(hidden=2.5)
+
+
+def test_with_a_nonlinear_head_one_number_per_category_reaches_the_optimum(cache_folder):
+    from labs.data import load_digits
+
+    digits = load_digits()
+    best_train, _ = category.class_means_mse(digits)
+    config = category.CategoryConfig(dim=1, head="mlp", steps=1000, lr=0.01)
+    one = category.train_category_embedding(digits, config)
+    linear = category.train_category_embedding(digits, category.CategoryConfig(dim=1))
+    assert one.train_mse == pytest.approx(best_train, rel=0.005)  # 10 distinct scalars suffice
+    assert linear.train_mse > 1.4 * best_train  # a linear head reads one direction only
+    assert len(set(np.round(one.model.embedding.weight.detach().numpy().ravel(), 4))) == 10
 
 
 # --------------------------------------------------------------------------------------------
@@ -218,3 +241,88 @@ def test_the_claim_ledger_lists_every_claim_and_its_links_resolve():
     for claim, label in re.findall(r"^\| (C\d\.\d) \|.*<(claim-c\d-\d)>`", ledger, re.M):
         assert label == "claim-" + claim.lower().replace(".", "-"), f"{claim} links to {label}"
         assert label in targets, f"{label} is linked from the ledger but placed in no chapter"
+
+
+# --- the yardsticks, each on data with a known answer ---------------------------------------
+
+def _linear_manifold(n=400, dim=3, coordinates=50, seed=0):
+    """``n`` points of a ``dim``-dimensional Gaussian written in ``coordinates`` numbers."""
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, dim)) @ rng.normal(size=(dim, coordinates))
+
+
+def test_the_data_yardstick_sees_through_the_coordinates():
+    X = _linear_manifold()  # 50 numbers per point, 3 directions
+    codes = X @ np.random.default_rng(1).normal(size=(50, 8))
+    wide = taxonomy.classify(codes, inputs=X, name="8-number code of 3-d data")
+    assert (wide.input_dim, wide.output_dim) == (50, 8) and wide.input_description == "50 input values"
+    assert wide.input_rank == 3 and wide.input_effective_dim == 3
+    assert wide.input_intrinsic_dim == pytest.approx(3, rel=0.15)
+    kinds = wide.by_yardstick()
+    assert kinds == {"numbers": LATENT, "data": EMBEDDING, "relation": None, "rate": None}
+    assert wide.yardstick_changes_verdict
+    narrow = taxonomy.classify(codes[:, :2], inputs=X)  # 2 numbers for 3 directions
+    assert narrow.by_yardstick()["data"] == LATENT and not narrow.yardstick_changes_verdict
+    assert "must lose information" in " ".join(narrow.notes)
+
+
+def test_the_relation_yardstick_counts_a_factorisation_against_its_matrix():
+    torch.manual_seed(0)
+    # 10 ids x 64 pixels: 640 cells; a 64-wide factorisation needs 64 x 74 = 4,736 numbers
+    wide = taxonomy.classify(nn.Embedding(10, 64), relation=(10, 64))
+    assert wide.factor_numbers == 64 * 74
+    assert wide.by_yardstick()["relation"] == EMBEDDING and wide.kind == EMBEDDING
+    # 1,000 items x 500 users: 500,000 cells; 16 x 1,500 = 24,000 numbers
+    narrow = taxonomy.classify(nn.Embedding(1000, 16), relation=(1000, 500))
+    assert narrow.by_yardstick()["relation"] == LATENT
+    # 10 ids, one-hot 10 -> 9 numbers, but 9 x 74 = 666 > 640 cells: the yardsticks disagree
+    nine = taxonomy.classify(nn.Embedding(10, 9), relation=(10, 64))
+    assert nine.kind == LATENT and nine.by_yardstick()["relation"] == EMBEDDING
+    row = nine.yardstick_row()
+    assert row["relation cells → factor numbers"] == "640 → 666" and row["yardstick changes it?"] == "yes"
+    assert row["by data"] == "–" and row["by numbers"] == "latent"
+
+
+def test_the_rate_yardstick_reads_a_vaes_kl_against_log_n():
+    from labs.autoencoder import VAE, VAEConfig
+
+    torch.manual_seed(0)
+    inputs = np.random.default_rng(0).random((100, 20)).astype(np.float32)
+    silent = VAE(20, VAEConfig(k=4, hidden=(16,)))
+    for layer in (silent.mean, silent.log_var):  # every code N(0, I): the code says nothing
+        nn.init.zeros_(layer.weight)
+        nn.init.zeros_(layer.bias)
+    verdict = taxonomy.classify(silent, inputs=inputs)
+    assert verdict.rate == pytest.approx(0, abs=1e-6) and verdict.n_inputs == 100
+    assert verdict.by_yardstick()["rate"] == LATENT
+    loud = VAE(20, VAEConfig(k=4, hidden=(16,)))
+    nn.init.constant_(loud.log_var.bias, -12.0)  # codes far sharper than the prior: many nats
+    nn.init.normal_(loud.mean.weight, std=5.0)
+    assert taxonomy.classify(loud, inputs=inputs).rate > np.log(100)
+    assert taxonomy.classify(loud, inputs=inputs).by_yardstick()["rate"] == EMBEDDING
+    assert taxonomy.classify(nn.Linear(20, 4), inputs=inputs).rate is None  # not a VAE
+
+
+def test_one_counting_rule_for_sequences():
+    encoding = _encoding()
+    assert list(taxonomy.word_pieces(encoding)) == [5, 7]
+    verdict = taxonomy.classify(encoding, layer="mean", vocabulary=100)
+    assert verdict.input_dim == pytest.approx(600)  # 6 word pieces on average, each one-hot of 100
+    assert "[CLS] and [SEP] not counted" in verdict.input_description
+    one_word = Encoding(tokens=[["[CLS]", "great", "[SEP]"]], token_vectors=[torch.zeros(3, 8)],
+                        cls=torch.ones(1, 8), mean=torch.ones(1, 8))
+    single = taxonomy.classify(one_word, layer="cls", vocabulary=100)
+    # one word in: exactly the table's own ratio, vocabulary / width
+    assert single.input_dim == 100 and single.compression_ratio == pytest.approx(100 / 8)
+
+
+def test_published_configurations_by_their_sizes():
+    small = taxonomy.from_sizes("ViT-S/16", 768, 384, input_description="16x16x3 patch")
+    base = taxonomy.from_sizes("ViT-B/16", 768, 768)
+    assert small.kind == LATENT and base.kind == EMBEDDING and small.rank is None
+    assert small.by_yardstick() == {"numbers": LATENT, "data": None, "relation": None, "rate": None}
+    table = taxonomy.yardstick_table([small, base])
+    assert list(table["by numbers"]) == ["latent", "embedding"]
+    assert list(table["yardstick changes it?"]) == ["no", "no"]
+    with pytest.raises(ValueError, match="at least one"):
+        taxonomy.yardstick_table([])
