@@ -327,10 +327,11 @@ def plot_error_vs_k(ks, errors, *, ax=None, ylabel: str = "held-out reconstructi
     return ax
 
 
-def label_points(ax, points, labels, *, fontsize: float = 9, gap: float = 3) -> list:
+def label_points(ax, points, labels, *, fontsize: float = 9, gap: float = 4) -> list:
     """Write ``labels[i]`` beside ``points[i]``, each on the side where it overlaps least.
 
-    Labels are placed in order; each tries eight positions around its point (right first)
+    Labels are placed in order; each tries eight positions around its point (right, left,
+    above, below, then the corners)
     and takes the first that overlaps no label already placed, no marker and no edge of the
     axes, else the one that overlaps least. A small, deterministic stand-in for adjustText. ``gap`` is the
     offset from the point in typographic points. Returns the text artists.
@@ -344,10 +345,10 @@ def label_points(ax, points, labels, *, fontsize: float = 9, gap: float = 3) -> 
     fig = ax.figure
     renderer = fig.canvas.get_renderer()
     pixels = ax.transData.transform(points)
-    markers = [(x - 4, y - 4, x + 4, y + 4) for x, y in pixels]  # ~ a marker of size 30
-    sides = [(1, 0, "left", "center"), (1, 1, "left", "bottom"), (-1, 1, "right", "bottom"),
-             (0, 1, "center", "bottom"), (-1, 0, "right", "center"), (1, -1, "left", "top"),
-             (-1, -1, "right", "top"), (0, -1, "center", "top")]
+    markers = [(x - 10, y - 10, x + 10, y + 10) for x, y in pixels]  # a marker and a margin
+    sides = [(1, 0, "left", "center"), (-1, 0, "right", "center"), (0, 1, "center", "bottom"),
+             (0, -1, "center", "top"), (1, 1, "left", "bottom"), (-1, 1, "right", "bottom"),
+             (1, -1, "left", "top"), (-1, -1, "right", "top")]
     frame = ax.get_window_extent(renderer).extents
     placed, texts = [], []
     for i, (point, label) in enumerate(zip(points, labels)):
