@@ -80,6 +80,27 @@ def cooccurrence_counts(corpus, vocabulary: Sequence[str], window: int = 10):
     return total.tocoo()
 
 
+def cached_cooccurrences(corpus, vocabulary: Sequence[str], window: int = 10):
+    """:func:`cooccurrence_counts` through ``labs.cache``: counted once per corpus, vocabulary
+    and window, then loaded (GloVe's seeds and PPMI-SVD all start from the same counts).
+
+    Returns the same SciPy COO matrix, entries in the same order.
+    """
+    import scipy.sparse as sp
+
+    def build() -> dict:
+        counts = cooccurrence_counts(corpus, vocabulary, window)
+        return {"row": torch.from_numpy(counts.row.astype(np.int64)),
+                "col": torch.from_numpy(counts.col.astype(np.int64)),
+                "data": torch.from_numpy(counts.data)}
+
+    key = {"window": window, "vocabulary": cache.fingerprint(list(vocabulary))}
+    payload = cache.cached("cooccurrence", key, build, data=corpus_fingerprint(corpus)).payload
+    size = len(vocabulary)
+    return sp.coo_matrix((payload["data"].numpy(), (payload["row"].numpy(),
+                                                    payload["col"].numpy())), shape=(size, size))
+
+
 def glove_loss(w: torch.Tensor, c: torch.Tensor, bw: torch.Tensor, bc: torch.Tensor,
                log_x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     """GloVe's weighted least squares, summed over a batch of co-occurring pairs (i, j).
@@ -120,7 +141,7 @@ def _glove_epochs(corpus, config: GloveConfig, seed: int):
     """
     generator = torch.Generator().manual_seed(seed)
     vocabulary = build_vocabulary(corpus, config.min_count)
-    counts = cooccurrence_counts(corpus, vocabulary, config.window)
+    counts = cached_cooccurrences(corpus, vocabulary, config.window)
     i = torch.from_numpy(counts.row.astype(np.int64))
     j = torch.from_numpy(counts.col.astype(np.int64))
     x = torch.from_numpy(counts.data.astype(np.float32))
@@ -285,7 +306,7 @@ def train_ppmi_svd(corpus, config: PPMIConfig | None = None, *, seed: int = 0,
             raise ValueError(f"vector_size must be smaller than the vocabulary ({len(vocabulary)} "
                              f"words), got {config.vector_size}; lower it or use a larger corpus")
         start = time.perf_counter()
-        ppmi = ppmi_matrix(cooccurrence_counts(corpus, vocabulary, config.window),
+        ppmi = ppmi_matrix(cached_cooccurrences(corpus, vocabulary, config.window),
                            config.context_power)
         start_vector = np.random.default_rng(seed).standard_normal(len(vocabulary))
         with repro.one_thread():

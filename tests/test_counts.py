@@ -14,6 +14,20 @@ def test_cooccurrence_counts_weight_by_inverse_distance():
     np.testing.assert_allclose(matrix, [[0, 1, 0.5], [1, 0, 1], [0.5, 1, 0]])
 
 
+def test_cooccurrences_are_counted_once_and_loaded_in_the_same_order(cache_folder):
+    vocabulary = sorted({w for doc in TOY for w in doc})
+    counted = counts.cooccurrence_counts(TOY, vocabulary, window=3)
+    first = counts.cached_cooccurrences(TOY, vocabulary, window=3)
+    again = counts.cached_cooccurrences(TOY, vocabulary, window=3)
+    for matrix in (first, again):
+        assert matrix.shape == counted.shape
+        assert np.array_equal(matrix.row, counted.row) and np.array_equal(matrix.col, counted.col)
+        assert np.array_equal(matrix.data, counted.data)
+    assert len(list(cache_folder.glob("cooccurrence-*.pt"))) == 1
+    assert not np.array_equal(counts.cached_cooccurrences(TOY, vocabulary, window=2).toarray(),
+                              counted.toarray())
+
+
 def test_glove_loss_is_weighted_least_squares():
     w, c = torch.tensor([[1.0, 2.0]]), torch.tensor([[3.0, 1.0]])
     loss = counts.glove_loss(w, c, torch.tensor([0.5]), torch.tensor([-0.5]), torch.tensor([4.0]), torch.tensor([0.25]))
