@@ -357,6 +357,37 @@ class VectorView(InteractiveFigure):
     variance_kept: np.ndarray = field(default_factory=lambda: np.zeros(3))
 
 
+CAMERA_EYE = (1.3, 1.3, 0.8)  # where the 3-D views look from at first
+
+
+def label_positions(coordinates, groups: Sequence[str], eye=CAMERA_EYE) -> list[str]:
+    """A plotly ``textposition`` per point, pointing away from the centre of its group.
+
+    ``coordinates`` (n, 3) are seen from ``eye`` (towards the origin, z up): each point's offset
+    from its group's mean, in that view, picks one of eight sides ("top right", "middle
+    left", ...).
+
+    Used in: chapter 2 reaches it through ``plot_vectors_3d(spread_labels=True)``.
+    """
+    xyz = np.asarray(coordinates, dtype=np.float64)
+    if xyz.ndim != 2 or xyz.shape[1] != 3 or len(groups) != len(xyz):
+        raise ValueError(f"coordinates must be (n, 3) with one group each: got shape "
+                         f"{xyz.shape} and {len(groups)} groups")
+    view = -np.asarray(eye, dtype=np.float64) / np.linalg.norm(eye)
+    right = np.cross(view, [0.0, 0.0, 1.0])
+    right /= np.linalg.norm(right)
+    up = np.cross(right, view)
+    names = np.asarray([str(g) for g in groups])
+    offsets = xyz - np.stack([xyz[names == g].mean(axis=0) for g in names])
+    sides = []
+    for across, along in zip(offsets @ right, offsets @ up):
+        scale = max(abs(across), abs(along), 1e-12)
+        column = "right" if across > scale / 2 else "left" if across < -scale / 2 else "center"
+        row = "top" if along > scale / 2 else "bottom" if along < -scale / 2 else "middle"
+        sides.append(f"{row} {column}" if (row, column) != ("middle", "center") else "top center")
+    return sides
+
+
 def plot_vectors_3d(
     vectors,
     labels: Sequence[str],
@@ -365,6 +396,7 @@ def plot_vectors_3d(
     title: str = "Embedding vectors, projected to 3-D by PCA",
     alt: str | None = None,
     height: int = 560,
+    spread_labels: bool = False,
 ) -> VectorView:
     """A rotatable 3-D scatter of embedding vectors, labelled, projected to 3-D by PCA inside.
 
@@ -374,6 +406,9 @@ def plot_vectors_3d(
     for a label; the mouse wheel and a vertical swipe scroll the page, not the figure. The three axes keep only part of
     the variance (``result.variance_kept``): say so where the figure is used. Returns a
     :class:`VectorView`, which displays itself in the book, JupyterLab and Colab.
+    ``spread_labels=True`` puts each label on the side of its point that faces away from its
+    group's centre as the first view shows it (:func:`label_positions`), so that the labels of
+    a tight group do not stack on each other.
     """
     x = np.asarray(vectors, dtype=np.float64)
     labels = [str(label) for label in labels]
@@ -386,6 +421,8 @@ def plot_vectors_3d(
     if len(group_names) != len(labels):
         raise ValueError(f"groups must have one entry per vector: got {len(group_names)} for {len(labels)}")
     coordinates, kept = pca_3d(x)
+    sides = (label_positions(coordinates, group_names, CAMERA_EYE) if spread_labels
+             else ["top center"] * len(labels))
     traces = []
     order = list(dict.fromkeys(group_names))  # first-seen order, the same on every run
     for number, name in enumerate(order):
@@ -398,7 +435,7 @@ def plot_vectors_3d(
             "showlegend": groups is not None,
             "x": [p[0] for p in xyz], "y": [p[1] for p in xyz], "z": [p[2] for p in xyz],
             "text": [labels[i] for i in rows],
-            "textposition": "top center",
+            "textposition": [sides[i] for i in rows] if spread_labels else "top center",
             "textfont": {"size": 10},
             "hovertemplate": "%{text}" + (f"<br>{html.escape(name)}" if groups is not None else "") + "<extra></extra>",
             "marker": {
@@ -415,7 +452,7 @@ def plot_vectors_3d(
     }
     layout = _base_layout(height)
     layout["scene"] = {**axes, "aspectmode": "data",
-                       "camera": {"eye": {"x": 1.3, "y": 1.3, "z": 0.8}}}
+                       "camera": {"eye": dict(zip("xyz", CAMERA_EYE))}}
     layout["legend"] = {"itemsizing": "constant", "x": 0.0, "y": 1.0, "bgcolor": "rgba(0,0,0,0)"}
     if alt is None:
         described = f" in {len(order)} groups ({', '.join(order)})" if groups is not None else ""

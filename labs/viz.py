@@ -325,3 +325,56 @@ def plot_error_vs_k(ks, errors, *, ax=None, ylabel: str = "held-out reconstructi
     if title:
         ax.set_title(title)
     return ax
+
+
+def label_points(ax, points, labels, *, fontsize: float = 9, gap: float = 4) -> list:
+    """Write ``labels[i]`` beside ``points[i]``, each on the side where it overlaps least.
+
+    Labels are placed in order; each tries eight positions around its point (right, left,
+    above, below, then the corners)
+    and takes the first that overlaps no label already placed, no marker and no edge of the
+    axes, else the one that overlaps least. A small, deterministic stand-in for adjustText. ``gap`` is the
+    offset from the point in typographic points. Returns the text artists.
+
+    Used in: chapter 2 (the 2-D picture of 24 word vectors).
+    """
+    points = np.asarray(points, dtype=float)
+    if points.ndim != 2 or points.shape[1] != 2 or len(points) != len(labels):
+        raise ValueError(f"points must be (n, 2) with one label each: got shape {points.shape} "
+                         f"and {len(labels)} labels")
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    pixels = ax.transData.transform(points)
+    markers = [(x - 10, y - 10, x + 10, y + 10) for x, y in pixels]  # a marker and a margin
+    sides = [(1, 0, "left", "center"), (-1, 0, "right", "center"), (0, 1, "center", "bottom"),
+             (0, -1, "center", "top"), (1, 1, "left", "bottom"), (-1, 1, "right", "bottom"),
+             (1, -1, "left", "top"), (-1, -1, "right", "top")]
+    frame = ax.get_window_extent(renderer).extents
+    placed, texts = [], []
+    for i, (point, label) in enumerate(zip(points, labels)):
+        best = None
+        for dx, dy, ha, va in sides:
+            text = ax.annotate(str(label), point, xytext=(dx * gap, dy * gap),
+                               textcoords="offset points", ha=ha, va=va, fontsize=fontsize)
+            box = text.get_window_extent(renderer).extents
+            others = placed + [m for j, m in enumerate(markers) if j != i]
+            outside = _overlap(box, box) - _overlap(box, frame)
+            overlap = outside + sum(_overlap(box, other) for other in others)
+            if best is None or overlap < best[0]:
+                if best is not None:
+                    best[1].remove()
+                best = (overlap, text, box)
+            else:
+                text.remove()
+            if overlap == 0:
+                break
+        placed.append(best[2])
+        texts.append(best[1])
+    return texts
+
+
+def _overlap(a, b) -> float:
+    """Area shared by two boxes ``(x0, y0, x1, y1)``."""
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    return max(width, 0.0) * max(height, 0.0)

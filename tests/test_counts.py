@@ -4,14 +4,28 @@ import numpy as np
 import pytest
 import torch
 
-from labs import counts
-from test_text import TOY, within_minus_across
+from labs import counts, data, text
+from test_text import ANIMALS, TOY, within_minus_across
 
 
 def test_cooccurrence_counts_weight_by_inverse_distance():
     matrix = counts.cooccurrence_counts([["a", "b", "x", "c"]], ["a", "b", "c"], window=2).toarray()
     # "x" is dropped first, so the sequence is a b c: a-b at 1, b-c at 1, a-c at 2.
     np.testing.assert_allclose(matrix, [[0, 1, 0.5], [1, 0, 1], [0.5, 1, 0]])
+
+
+def test_cooccurrences_are_counted_once_and_loaded_in_the_same_order(cache_folder):
+    vocabulary = sorted({w for doc in TOY for w in doc})
+    counted = counts.cooccurrence_counts(TOY, vocabulary, window=3)
+    first = counts.cached_cooccurrences(TOY, vocabulary, window=3)
+    again = counts.cached_cooccurrences(TOY, vocabulary, window=3)
+    for matrix in (first, again):
+        assert matrix.shape == counted.shape
+        assert np.array_equal(matrix.row, counted.row) and np.array_equal(matrix.col, counted.col)
+        assert np.array_equal(matrix.data, counted.data)
+    assert len(list(cache_folder.glob("cooccurrence-*.pt"))) == 1
+    assert not np.array_equal(counts.cached_cooccurrences(TOY, vocabulary, window=2).toarray(),
+                              counted.toarray())
 
 
 def test_glove_loss_is_weighted_least_squares():
@@ -52,6 +66,28 @@ def test_glove_trains_deterministically_and_learns_the_topics(cache_folder):
     assert len(first.history) == 20 and first.history[-1] < first.history[0]
     with pytest.raises(ValueError, match="window must be positive"):
         counts.GloveConfig(window=0)
+
+
+def test_glove_learning_curve_scores_every_epoch_of_the_same_training(cache_folder):
+    config = counts.GloveConfig(vector_size=8, window=3, min_count=2, epochs=4, batch_size=256, learning_rate=0.1)
+    words = sorted({w for doc in TOY for w in doc} - {"the"})
+    pairs = [(a, b) for a in words for b in words if a < b]
+    same_topic = data.WordPairs("toy", pairs, np.array([float((a in ANIMALS) == (b in ANIMALS)) for a, b in pairs]))
+    first, second = same_topic.split(seed=0)
+    curve = counts.glove_learning_curve(TOY, [first, second], config, seed=0)
+    assert curve.epochs == [1, 2, 3, 4] and len(curve.loss) == 4 and not curve.from_cache
+    trained = counts.train_glove(TOY, config, seed=0)
+    assert curve.loss == pytest.approx(trained.history)
+    final = text.evaluate_similarity(trained.vectors, second).spearman
+    assert curve.scores["toy-test"][-1] == pytest.approx(final)
+    assert curve.best_epoch("toy-dev") in curve.epochs
+    assert counts.glove_learning_curve(TOY, [first, second], config, seed=0).from_cache
+    with pytest.raises(KeyError, match="no scores for 'wordsim353'"):
+        curve.best_epoch("wordsim353")
+    with pytest.raises(ValueError, match="benchmarks is empty"):
+        counts.glove_learning_curve(TOY, [], config)
+    with pytest.raises(ValueError, match="names must differ"):
+        counts.glove_learning_curve(TOY, [first, first], config)
 
 
 # --- PPMI + SVD, the count-based baseline -----------------------------------------------------

@@ -91,6 +91,21 @@ def test_vectors_3d_rejects_bad_input(args, kwargs, message):
         interactive.plot_vectors_3d(*args, **kwargs)
 
 
+def test_spread_labels_point_away_from_their_group_centre(vectors):
+    view = interactive.plot_vectors_3d(vectors, WORDS, groups=GROUPS, spread_labels=True)
+    positions = [p for trace in view.spec["data"] for p in trace["textposition"]]
+    assert len(positions) == len(WORDS) and len(set(positions)) > 1
+    plain = interactive.plot_vectors_3d(vectors, WORDS, groups=GROUPS)
+    assert {trace["textposition"] for trace in plain.spec["data"]} == {"top center"}
+    # seen from the first camera, a point to the right of its group gets its label on the right
+    right = np.cross(-np.array(interactive.CAMERA_EYE), [0, 0, 1])
+    xyz = np.array([[0, 0, 0], right, -right], dtype=float)
+    sides = interactive.label_positions(xyz, ["g"] * 3)
+    assert sides == ["top center", "middle right", "middle left"]
+    with pytest.raises(ValueError, match="one group each"):
+        interactive.label_positions(xyz, ["g"])
+
+
 # ---------------------------------------------------------------- the interpolation slider
 
 

@@ -245,11 +245,30 @@ def test_negative_sampling_loss_matches_its_definition():
     assert float(text.negative_sampling_loss(inputs, targets, negatives)) == pytest.approx(float(expected) / 4, rel=1e-5)
 
 
-def test_default_word2vec_reaches_the_course_target_on_wordsim(cache_folder):
-    """The chapter's claim: WordSim-353 Spearman >= 0.45 with the default settings."""
+def test_default_word2vec_reaches_the_course_target_on_the_held_out_half(cache_folder):
+    """The chapter's claim: Spearman >= 0.45 on the half of WordSim-353 the settings never saw."""
     trained = text.train_word2vec(data.load_word_corpus())
-    score = text.evaluate_similarity(trained.vectors, "wordsim353")
+    score = text.evaluate_similarity(trained.vectors, data.load_word_pairs("wordsim353").split()[1])
     assert score.spearman >= 0.45 and score.coverage > 0.7
+
+
+def test_trainings_in_parallel_give_what_they_give_one_after_the_other(cache_folder):
+    config = text.Word2VecConfig(vector_size=16, window=3, min_count=2, sample=0, epochs=5)
+    jobs = [lambda s=s: text.train_word2vec(TOY, config, seed=s, use_cache=False) for s in (0, 1, 2)]
+    alone = [job() for job in jobs]
+    together = text.train_in_parallel(jobs, workers=2)
+    assert [t.vectors.words for t in together] == [a.vectors.words for a in alone]
+    assert all(torch.equal(t.vectors.vectors, a.vectors.vectors) for t, a in zip(together, alone))
+    assert not torch.equal(together[0].vectors.vectors, together[1].vectors.vectors)
+
+
+def test_parallel_trainings_refuse_what_is_not_a_list_of_jobs():
+    with pytest.raises(TypeError, match="non-empty list of functions"):
+        text.train_in_parallel([])
+    with pytest.raises(TypeError, match="s=s"):
+        text.train_in_parallel([text.Word2VecConfig()])
+    with pytest.raises(ValueError, match="workers must be a positive integer"):
+        text.train_in_parallel([lambda: 1], workers=0)
 
 
 # --- GloVe ------------------------------------------------------------------------------------

@@ -61,3 +61,25 @@ def test_image_rows_rejects_bad_input(rows, message):
         viz.plot_image_rows(rows)
 
 
+
+
+def test_label_points_keeps_crowded_labels_apart_and_inside_the_axes():
+    import matplotlib.pyplot as plt
+
+    points = np.array([[0.0, 0.0], [0.05, 0.0], [0.0, 0.05], [1.0, 1.0]])  # three crowded
+    fig, ax = plt.subplots(figsize=(4, 3))
+    try:
+        ax.scatter(points[:, 0], points[:, 1])
+        ax.set(xlim=(-0.5, 1.5), ylim=(-0.5, 1.5))
+        texts = viz.label_points(ax, points, ["alpha", "beta", "gamma", "delta"])
+        renderer = fig.canvas.get_renderer()
+        boxes = [t.get_window_extent(renderer) for t in texts]
+        assert [t.get_text() for t in texts] == ["alpha", "beta", "gamma", "delta"]
+        assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+        frame = ax.get_window_extent(renderer)
+        assert all(frame.contains(b.x0, b.y0) and frame.contains(b.x1, b.y1) for b in boxes)
+        assert len(ax.texts) == 4  # the positions tried and not taken are removed
+        with pytest.raises(ValueError, match="one label each"):
+            viz.label_points(ax, points, ["too", "few"])
+    finally:
+        plt.close(fig)
