@@ -94,6 +94,9 @@ def _set_inline_format() -> None:
     config.figure_formats = {INLINE_FORMAT}
 
 
+GRID_WIDTH_INCHES = 7.0  # images of a grid; its row labels take about another inch
+
+
 def plot_image_rows(
     rows: Mapping[str, np.ndarray],
     image_shape: tuple[int, int] = (8, 8),
@@ -123,6 +126,9 @@ def plot_image_rows(
                 f"row {label!r} has shape {images.shape}; expected (n_images, {size}) for "
                 f"images of shape {image_shape}"
             )
+    # Images narrower than `scale` where many columns would make the figure wider than the
+    # book's column shows at full size (text below 10 px once shrunk; tests/test_figures.py).
+    scale = min(scale, GRID_WIDTH_INCHES / n_cols)
     fig, axes = plt.subplots(
         len(arrays), n_cols, figsize=(scale * n_cols, scale * len(arrays)), squeeze=False
     )

@@ -5,12 +5,16 @@ px. The book's column is COLUMN_PX wide at a 1280 px window (tests/test_browser.
 on the performance page); notebook figures are shown at 100 px per inch (viz.set_style's
 figure.dpi), scaled down to the column when wider."""
 
+import base64
+import io
+import json
 import sys
 
 import matplotlib
 import matplotlib.pyplot as plt
 import pytest
 from matplotlib.text import Text
+from PIL import Image
 
 from conftest import ROOT
 from labs import viz
@@ -91,3 +95,28 @@ def test_the_rule_sees_a_wide_figure_with_small_text():
         assert "'shrunk': 7.0 px" in too_small(fig, notebook_width(fig))  # 9 * 672 / (72 * 12)
     finally:
         plt.close(fig)
+
+
+SMALLEST_TEXT_PT = 9  # the course style's legends and annotations; ticks are 11 pt
+
+
+def stored_figures():
+    """(notebook, cell number, output) of every PNG figure stored in the course's notebooks."""
+    for folder in ("book", "solutions"):
+        for path in sorted((ROOT / folder).glob("*.ipynb")):
+            for number, cell in enumerate(json.loads(path.read_text(encoding="utf-8"))["cells"]):
+                for output in cell.get("outputs", []):
+                    if "image/png" in output.get("data", {}):
+                        yield path, number, output
+
+
+def test_no_stored_figure_is_shrunk_until_its_text_drops_below_10_px():
+    shrunk = []
+    for path, number, output in stored_figures():
+        png = Image.open(io.BytesIO(base64.b64decode(output["data"]["image/png"])))
+        width = output.get("metadata", {}).get("image/png", {}).get("width", png.size[0])
+        per_point = min(NOTEBOOK_PX_PER_INCH, NOTEBOOK_PX_PER_INCH * COLUMN_PX / width) / 72
+        if SMALLEST_TEXT_PT * per_point < MIN_TEXT_PX:
+            shrunk.append(f"{path.relative_to(ROOT)} cell {number}: shown {width} px wide, "
+                          f"{SMALLEST_TEXT_PT}-pt text at {SMALLEST_TEXT_PT * per_point:.1f} px")
+    assert not shrunk, "make the figure at most 8.4 inches wide:\n" + "\n".join(shrunk)
