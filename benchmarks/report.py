@@ -136,7 +136,9 @@ def breakdown_lines(notebooks: dict) -> list[str]:
         "Seconds per part of each run: *kernel* start, the *setup* cell (imports), *training* "
         "and *encoding* (what the model cache built), *data* (corpora parsed), *loading* cache "
         "entries, and *other* cells (evaluation, plots, printing). Isolated cold, then warm; "
-        "the slowest cell of the cold run is named by its index in the notebook.",
+        "the slowest cell of the cold run is named by its index in the notebook. Models trained "
+        "side by side in two processes (chapters 1 and 3) each count their own seconds, so "
+        "*training* can exceed the cells' wall time; *other* is then 0.",
         "",
         "| notebook | " + " | ".join(PARTS) + " | slowest cell (cold) | warm: setup | warm: "
         "loading | warm: other |",
