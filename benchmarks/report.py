@@ -133,24 +133,30 @@ def breakdown_lines(notebooks: dict) -> list[str]:
     lines = [
         "### Where the time goes",
         "",
-        "Seconds per part of each run: *kernel* start, the *setup* cell (imports), *training* "
-        "and *encoding* (what the model cache built), *data* (corpora parsed), *loading* cache "
-        "entries, and *other* cells (evaluation, plots, printing). Isolated cold, then warm; "
+        "Seconds per part of each run: *start* (the kernel and the setup cell's imports), "
+        "*training* and *encoding* (what the model cache built), *data* (corpora parsed and "
+        "cache entries loaded), and *other* cells (evaluation, plots, printing). Isolated "
+        "cold, then warm; "
         "the slowest cell of the cold run is named by its index in the notebook. Models trained "
         "side by side in two processes (chapters 1 and 3) each count their own seconds, so "
         "*training* can exceed the cells' wall time; *other* is then 0.",
         "",
-        "| notebook | " + " | ".join(PARTS) + " | slowest cell (cold) | warm: setup | warm: "
-        "loading | warm: other |",
-        "|---|" + "---:|" * len(PARTS) + "---|---:|---:|---:|",
+        "| notebook | start | training | encoding | data | other | slowest cell |",
+        "|---|---:|---:|---:|---:|---:|---|",
     ]
     for name, r in rows.items():
-        cold, warm = r["isolated_cold"]["breakdown"], r["warm"]["breakdown"]
-        slow = r["isolated_cold"]["slowest_cell"]
+        cold, slow = r["isolated_cold"]["breakdown"], r["isolated_cold"]["slowest_cell"]
+        columns = (cold["kernel"] + cold["setup"], cold["training"], cold["encoding"],
+                   cold["data"] + cold["loading"], cold["other"])
         lines.append(f"| `{name.removesuffix('.ipynb')}` | "
-                     + " | ".join(f"{cold[p]:.1f}" for p in PARTS)
-                     + f" | cell {slow['index']}: {slow['seconds']:.1f} s | {warm['setup']:.1f} | "
-                     f"{warm['loading']:.1f} | {warm['other']:.1f} |")
+                     + " | ".join(f"{c:.1f}" for c in columns)
+                     + f" | {slow['index']}: {slow['seconds']:.1f} |")
+    lines += ["", "Warm, the fixed costs that remain:", "",
+              "| notebook | setup | loading | other | total |", "|---|---:|---:|---:|---:|"]
+    for name, r in rows.items():
+        warm = r["warm"]["breakdown"]
+        lines.append(f"| `{name.removesuffix('.ipynb')}` | {warm['setup']:.1f} | "
+                     f"{warm['loading']:.1f} | {warm['other']:.1f} | {r['warm']['seconds']:.1f} |")
     totals = {p: sum(r["isolated_cold"]["breakdown"][p] for r in rows.values()) for p in PARTS}
     lines += ["", "Sum over the notebooks, isolated cold: " + ", ".join(
         f"{p} {totals[p]:.0f} s" for p in PARTS) + ".", ""]
