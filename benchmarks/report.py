@@ -18,6 +18,13 @@ def verdict(ok: bool | None) -> str:
     return "met" if ok else "**missed**"
 
 
+def run_outcome(run: dict, target_seconds: float, failure: str) -> str:
+    """A timed command's verdict against its target, or what its failure was."""
+    if run["exit_code"] != 0:
+        return f"**{failure}** (exit code {run['exit_code']})"
+    return verdict(run["seconds"] <= target_seconds)
+
+
 def render(results: dict) -> str:
     m = results["machine"]
     lines = [
@@ -66,8 +73,7 @@ def render(results: dict) -> str:
         lines += breakdown_lines(notebooks)
     make_test = results.get("make_test")
     if make_test:
-        outcome = (verdict(make_test["seconds"] <= MAKE_TEST_SECONDS) if make_test["exit_code"] == 0
-                   else f"**it failed** (exit code {make_test['exit_code']})")
+        outcome = run_outcome(make_test, MAKE_TEST_SECONDS, "it failed")
         lines += [
             "## `make test` from a fresh clone",
             "",
@@ -79,8 +85,7 @@ def render(results: dict) -> str:
         ]
     book = results.get("book")
     if book:
-        outcome = (verdict(book["seconds"] <= BOOK_SECONDS) if book["exit_code"] == 0
-                   else f"**the build failed** (exit code {book['exit_code']})")
+        outcome = run_outcome(book, BOOK_SECONDS, "the build failed")
         lines += [
             "## Book build",
             "",
