@@ -123,7 +123,7 @@ def _train(config: GANConfig, X_train: np.ndarray, seed: int, device: str) -> di
     D = Discriminator(d, config.discriminator_hidden).to(device)
     G_avg = copy.deepcopy(G)
     # foreach: one fused update per step instead of one per tensor; 10-30 % faster on the CPU,
-    # and the trained weights are bit-for-bit those of the default loop (checked at 5,000 steps).
+    # and the trained weights are bit-for-bit those of the default loop (tests/test_repro.py).
     opt_g = torch.optim.Adam(G.parameters(), lr=config.lr, betas=config.betas, foreach=True)
     opt_d = torch.optim.Adam(D.parameters(), lr=config.lr, betas=config.betas, foreach=True)
     X = torch.as_tensor(X_train, device=device)
@@ -225,9 +225,10 @@ def train_in_background(data=None, config: GANConfig | None = None, *, seeds=(0,
 
     Each process runs exactly what :func:`train_gan` runs (one thread, the same seed), so the
     models are the ones ``train_gan(data, config, seed=s)`` trains, and the cache holds them
-    afterwards. Seeds already in the cache are not trained again. ``processes`` defaults to one
-    fewer than the CPU cores (at least one), leaving a core to the notebook, which goes on
-    with other cells meanwhile. Used in: chapter 3.
+    afterwards. Seeds already in the cache are not trained again. ``processes`` defaults to the
+    CPU cores, shared with the notebook, which goes on with other cells meanwhile: on 2 cores,
+    one process left a core idle whenever the notebook waited for the last GAN. Used in:
+    chapter 3.
     """
     import os
     from concurrent.futures import ProcessPoolExecutor
@@ -244,7 +245,7 @@ def train_in_background(data=None, config: GANConfig | None = None, *, seeds=(0,
     missing = [s for s in seeds if not _in_cache(config, s, used, X_train)]
     if used != "cpu" or not missing:  # a GPU trains them one by one as fast
         return BackgroundTraining(data, config, seeds, device, None, [])
-    workers = min(len(missing), processes or max(1, (os.cpu_count() or 2) - 1))
+    workers = min(len(missing), processes or os.cpu_count() or 1)
     pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"))
     futures = [pool.submit(_train_in_child, X_train, config, s, used) for s in missing]
     return BackgroundTraining(data, config, seeds, device, pool, futures)
@@ -324,7 +325,8 @@ def invert(generator: Generator, images, *, steps: int = 300, lr: float = 0.05,
 
     A GAN has no encoder: the only way from an image to "its" latent vector is an optimisation
     per image, started from a random ``z`` (``seed``) and minimising the squared pixel error.
-    Different starts can end at different codes. Used in: chapter 3.
+    Different starts can end at different codes; :func:`two_starts` compares two searches.
+    Used in: chapter 3.
     """
     X = metrics.check_vectors(images, "images", dim=generator.output_dim)
     if steps < 1 or not lr > 0:
@@ -335,20 +337,15 @@ def invert(generator: Generator, images, *, steps: int = 300, lr: float = 0.05,
     start = torch.as_tensor(sample_latent(len(X), generator.latent_dim, seed=seed), device=device)
     z = start.clone().requires_grad_(True)
     optimiser = torch.optim.Adam([z], lr=lr)
-    for p in generator.parameters():
-        p.requires_grad_(False)
     history = []
-    try:
-        with repro.one_thread():
-            for _ in range(steps):
-                loss = (generator(z) - target).pow(2).mean()
-                optimiser.zero_grad()
-                loss.backward()
-                optimiser.step()
-                history.append(loss.item())
-    finally:
-        for p in generator.parameters():
-            p.requires_grad_(True)
+    # The gradient of the codes only: the generator's weights are neither touched nor given
+    # gradients, so several searches can share one generator side by side (repro.side_by_side).
+    with repro.one_thread():
+        for _ in range(steps):
+            loss = (generator(z) - target).pow(2).mean()
+            (z.grad,) = torch.autograd.grad(loss, [z])
+            optimiser.step()
+            history.append(loss.item())
     with torch.no_grad():
         made = generator(z)
         mse = (made - target).pow(2).mean(dim=1)
@@ -491,11 +488,39 @@ def invert_decoder(decode, latent_dim: int, images, *, steps: int = 300, lr: flo
     return Inversion(z.detach().numpy(), made.numpy(), mse.numpy(), history)
 
 
+@dataclass(frozen=True)
+class TwoStarts:
+    """Two searches for the codes of the same images from different random starts."""
+
+    mse: float  # the first search's mean squared pixel error
+    gap: float  # median distance between the two codes found for one image
+    ratio: float  # gap ÷ median distance between the first search's codes of two different images
+    one_code: float  # share of images whose two codes coincide (within a tenth of that distance)
+    levelled: bool  # both searches improved by less than 1 % in their last tenth of steps
+
+
+def two_starts(first: Inversion, second: Inversion) -> TwoStarts:
+    """Whether two searches (:func:`invert`, :func:`invert_decoder`) found one code per image.
+
+    Codes of different models live on different scales, so the distance between the two codes
+    found for an image is compared with the distance between the codes of two *different*
+    images (each image against the next one). Used in: chapter 3.
+    """
+    if first.codes.shape != second.codes.shape or len(first.codes) < 2:
+        raise ValueError(f"two searches for the same images (at least 2) are needed, got codes "
+                         f"{first.codes.shape} and {second.codes.shape}")
+    same = np.linalg.norm(first.codes - second.codes, axis=1)
+    other = np.median(np.linalg.norm(first.codes - np.roll(first.codes, 1, axis=0), axis=1))
+    return TwoStarts(mse=float(first.mse.mean()), gap=float(np.median(same)),
+                     ratio=float(np.median(same) / other), one_code=float((same < 0.1 * other).mean()),
+                     levelled=max(tail_improvement(r.history) for r in (first, second)) < 0.01)
+
+
 def tail_improvement(history, share: float = 0.1) -> float:
     """Relative drop of a loss over the last ``share`` of its steps: ``(h[-m-1] − h[-1]) / h[-m-1]``.
 
     Below 0.01 the search has levelled off (it improved by less than 1 % in its last tenth).
-    Used in: chapter 3.
+    Used in: chapter 3 through :func:`two_starts`.
     """
     h = np.asarray(history, dtype=np.float64).ravel()
     if not 0 < share < 1:

@@ -24,7 +24,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence, TypeVar
+from typing import Iterable, Iterator, Sequence
 
 import torch
 from torch import nn
@@ -32,7 +32,6 @@ from torch.nn import functional as F
 
 from labs import cache, data, metrics, repro, similarity
 
-T = TypeVar("T")
 MAX_SENTENCE = 10_000  # gensim silently truncates longer sentences; we cut them into pieces
 
 
@@ -459,30 +458,6 @@ def train_word2vec(corpus, config: Word2VecConfig | None = None, *, seed: int = 
     entry = cache.train_or_load("word2vec", config, build, seed=seed, settings={"workers": 1},
                                 data=corpus_fingerprint(corpus), use_cache=use_cache)
     return _trained(entry, "word2vec", config)
-
-
-def train_in_parallel(jobs: Sequence[Callable[[], T]], workers: int = 2) -> list[T]:
-    """Run independent trainings side by side, ``workers`` at a time; results in ``jobs``' order.
-
-    Each job is a function with no arguments, e.g. ``lambda: train_word2vec(corpus, seed=1)``.
-    gensim (one worker) and the torch loops of ``labs.counts`` release the interpreter lock
-    while they compute, so two trainings use two cores, and each gives exactly the vectors it
-    gives alone (a test checks it). Every job runs under :func:`labs.repro.one_thread`, held
-    once around the whole pool so that jobs cannot reset each other's thread counts.
-
-    Used in: chapter 1 (three seeds of each word embedding) and its solutions.
-    """
-    from concurrent.futures import ThreadPoolExecutor
-
-    jobs = list(jobs)
-    if not jobs or not all(callable(job) for job in jobs):
-        raise TypeError("jobs must be a non-empty list of functions with no arguments, e.g. "
-                        "[lambda s=s: text.train_word2vec(corpus, seed=s) for s in (0, 1, 2)] "
-                        "(the default argument s=s binds each loop value)")
-    if not isinstance(workers, int) or workers < 1:
-        raise ValueError(f"workers must be a positive integer (the cores to use), got {workers!r}")
-    with repro.one_thread(), ThreadPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
-        return list(pool.map(lambda job: job(), jobs))
 
 
 def negative_sampling_loss(inputs: torch.Tensor, targets: torch.Tensor, negatives: torch.Tensor) -> torch.Tensor:

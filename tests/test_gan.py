@@ -151,6 +151,36 @@ def test_invert_decoder_recovers_the_code_of_an_injective_decoder():
     assert gan.tail_improvement(found.history) < 0.01
 
 
+def test_searches_side_by_side_on_one_generator_give_what_they_give_alone(trained):
+    from labs import repro
+
+    generator = trained[0].generator
+    images = gan.sample(generator, 6, seed=3)
+    jobs = [lambda s=s: gan.invert(generator, images, steps=60, seed=s) for s in (0, 1, 2, 3)]
+    alone = [job() for job in jobs]
+    together = repro.side_by_side(jobs, workers=2)
+    assert all(np.array_equal(a.codes, b.codes) and a.history == b.history
+               for a, b in zip(alone, together))
+    assert all(p.grad is None and p.requires_grad for p in generator.parameters())
+
+
+def test_two_starts_tells_one_code_from_many():
+    codes = np.arange(12, dtype=np.float32).reshape(4, 3)
+    flat = [1.0] * 20
+
+    def search(c):
+        return gan.Inversion(c, np.zeros((4, 2)), np.full(4, 0.5), flat)
+
+    same = gan.two_starts(search(codes), search(codes + 1e-3))
+    assert same.one_code == 1.0 and same.ratio < 0.01 and same.levelled and same.mse == 0.5
+    apart = gan.two_starts(search(codes), search(codes[::-1].copy()))
+    assert apart.one_code == 0.0 and apart.ratio > 0.5
+    falling = gan.Inversion(codes, np.zeros((4, 2)), np.full(4, 0.5), list(np.linspace(2, 1, 20)))
+    assert not gan.two_starts(search(codes), falling).levelled
+    with pytest.raises(ValueError, match="same images"):
+        gan.two_starts(search(codes), search(codes[:3]))
+
+
 def test_tail_improvement_measures_the_last_share_of_steps():
     assert gan.tail_improvement([10.0] * 11 + [9.0] * 9 + [8.0]) == pytest.approx(1 / 9)
     assert gan.tail_improvement(np.linspace(2, 1, 101)) == pytest.approx(0.1 / 1.1)

@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch import nn
 
-from labs import counts, data, text
+from labs import counts, data, repro, text
 
 # A small corpus with structure: documents about animals and documents about vehicles.
 ANIMALS = "cat dog mouse pet fur paw tail bark".split()
@@ -256,7 +256,7 @@ def test_trainings_in_parallel_give_what_they_give_one_after_the_other(cache_fol
     config = text.Word2VecConfig(vector_size=16, window=3, min_count=2, sample=0, epochs=5)
     jobs = [lambda s=s: text.train_word2vec(TOY, config, seed=s, use_cache=False) for s in (0, 1, 2)]
     alone = [job() for job in jobs]
-    together = text.train_in_parallel(jobs, workers=2)
+    together = repro.side_by_side(jobs, workers=2)
     assert [t.vectors.words for t in together] == [a.vectors.words for a in alone]
     assert all(torch.equal(t.vectors.vectors, a.vectors.vectors) for t, a in zip(together, alone))
     assert not torch.equal(together[0].vectors.vectors, together[1].vectors.vectors)
@@ -264,11 +264,11 @@ def test_trainings_in_parallel_give_what_they_give_one_after_the_other(cache_fol
 
 def test_parallel_trainings_refuse_what_is_not_a_list_of_jobs():
     with pytest.raises(TypeError, match="non-empty list of functions"):
-        text.train_in_parallel([])
+        repro.side_by_side([])
     with pytest.raises(TypeError, match="s=s"):
-        text.train_in_parallel([text.Word2VecConfig()])
+        repro.side_by_side([text.Word2VecConfig()])
     with pytest.raises(ValueError, match="workers must be a positive integer"):
-        text.train_in_parallel([lambda: 1], workers=0)
+        repro.side_by_side([lambda: 1], workers=0)
 
 
 # --- GloVe ------------------------------------------------------------------------------------
