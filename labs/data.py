@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -64,12 +65,23 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def gensim_test_file(name: str) -> Path:
-    """Path of a file in gensim's bundled test data, checked to exist."""
-    require("gensim")
-    from gensim.test.utils import datapath
+def _package_folder(module: str, pip_name: str | None = None) -> Path:
+    """Folder of an installed package, found without importing it (gensim takes seconds to
+    import, and reading its bundled data files needs none of its code)."""
+    try:
+        spec = importlib.util.find_spec(module)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None or not spec.submodule_search_locations:
+        require(module, pip_name)  # raises MissingPackageError naming the pip install
+        spec = importlib.util.find_spec(module)
+    return Path(next(iter(spec.submodule_search_locations)))
 
-    path = Path(datapath(name))
+
+def gensim_test_file(name: str) -> Path:
+    """Path of a file in gensim's bundled test data (``gensim.test.utils.datapath``), checked to
+    exist."""
+    path = _package_folder("gensim") / "test" / "test_data" / name
     if not path.is_file():
         raise FileNotFoundError(
             f"{name} is not in gensim's test data at {path.parent}; reinstall gensim "
@@ -97,13 +109,22 @@ def load_wikipedia_sample() -> list[list[str]]:
     return [line.split(" ") for line in entry.payload["text"].split("\n")]
 
 
-def load_lee_corpus() -> list[list[str]]:
-    """The Lee background corpus: 300 news documents, tokenised with gensim's ``simple_preprocess``."""
+def _tokenize_lee(path: Path) -> dict:
     require("gensim")
     from gensim.utils import simple_preprocess
 
-    lines = gensim_test_file(LEE_CORPUS).read_text(encoding="latin-1").splitlines()
-    return [simple_preprocess(line) for line in lines if line.strip()]
+    lines = path.read_text(encoding="latin-1").splitlines()
+    # One string, as for the Wikipedia sample; tokens never hold a space.
+    return {"text": "\n".join(" ".join(simple_preprocess(line)) for line in lines if line.strip())}
+
+
+def load_lee_corpus() -> list[list[str]]:
+    """The Lee background corpus: 300 news documents, tokenised with gensim's ``simple_preprocess``
+    (cached, so that loading it needs no gensim import)."""
+    path = gensim_test_file(LEE_CORPUS)
+    entry = cache.cached("lee-tokens", {"file": LEE_CORPUS}, lambda: _tokenize_lee(path),
+                         data=cache.fingerprint(path.read_bytes()))
+    return [line.split(" ") if line else [] for line in entry.payload["text"].split("\n")]
 
 
 def load_word_corpus() -> list[list[str]]:

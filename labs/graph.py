@@ -133,9 +133,10 @@ def train_node2vec(graph, config: Node2VecConfig | None = None, *, seed: int = 0
     """
     config = config or Node2VecConfig()
     check_graph(graph)
-    from gensim.models import Word2Vec
 
     def build() -> dict:
+        from gensim.models import Word2Vec  # imported only to train: loading needs no gensim
+
         start = time.perf_counter()
         walks = random_walks(graph, config, seed)
         model = Word2Vec(walks, vector_size=config.dimensions, window=config.window, min_count=1,

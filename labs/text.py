@@ -358,8 +358,32 @@ def evaluate_analogies(
 
     Questions with a word outside the vocabulary are skipped (counted in ``coverage``). Answers
     are searched among all of ``vectors``' words. Matches gensim's ``evaluate_word_analogies``.
+
+    The score is cached (``labs.cache``, keyed by the words, the vectors, the questions and
+    ``batch_size``): thousands of searches over the whole vocabulary take seconds, and
+    notebooks score the same vectors every run.
     """
-    questions = load_analogy_questions() if questions is None else list(questions)
+    questions = load_analogy_questions() if questions is None else [tuple(q) for q in questions]
+
+    def build() -> dict:
+        score = _evaluate_analogies(vectors, questions, batch_size)
+        return {"correct": score.correct, "answered": score.answered, "total": score.total,
+                "sections": [[name, *counts] for name, counts in score.sections.items()]}
+
+    # One string per list: fingerprinting 19,544 tuples one by one would cost more than it saves.
+    questions_text = "\n".join("\t".join(map(str, q)) for q in questions)
+    entry = cache.cached("analogies", {"batch_size": batch_size}, build,
+                         data=cache.fingerprint("\n".join(vectors.words), vectors.vectors,
+                                                questions_text))
+    p = entry.payload
+    return AnalogyScore(int(p["correct"]), int(p["answered"]), int(p["total"]),
+                        {name: (int(c), int(n)) for name, c, n in p["sections"]})
+
+
+@torch.no_grad()
+def _evaluate_analogies(vectors: WordVectors, questions: list[tuple],
+                        batch_size: int) -> AnalogyScore:
+    """:func:`evaluate_analogies` without the cache."""
     usable = [q for q in questions if all(word in vectors for word in q[1:])]
     unit = vectors.unit()
     sections: dict[str, list[int]] = {}
@@ -439,9 +463,10 @@ def train_word2vec(corpus, config: Word2VecConfig | None = None, *, seed: int = 
     """
     config = config or Word2VecConfig()
     check_corpus(corpus)
-    from gensim.models import Word2Vec
 
     def build() -> dict:
+        from gensim.models import Word2Vec  # imported only to train: loading needs no gensim
+
         pieces = _Pieces(corpus)
         model = Word2Vec(vector_size=config.vector_size, window=config.window,
                          min_count=config.min_count, sg=int(config.sg), negative=config.negative,

@@ -16,7 +16,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import torch
 from torch import nn
@@ -24,6 +24,7 @@ from torch import nn
 from labs import cache, data, repro
 from labs.text import WordVectors
 
+EMBEDDING_KEY = "embeddings.word_embeddings.weight"  # BERT-family input table in safetensors
 MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 
 
@@ -55,21 +56,72 @@ class Encoding:
     mean: torch.Tensor  # (n_sentences, dim): mean pooling over the sentence's tokens
 
 
-@dataclass(frozen=True, eq=False)
 class TransformerEncoder:
-    """A pretrained Transformer encoder with its tokenizer (see :func:`load_transformer`)."""
+    """A pretrained Transformer encoder with its tokenizer (see :func:`load_transformer`).
 
-    name: str
-    tokenizer: object
-    model: nn.Module
-    max_length: int = 512  # tokens kept per sentence; longer ones are truncated
-    # SHA-256 of the verified weights: with it, encodings are cached (keyed by the weights and
-    # the sentences), since five notebooks encode the same sentences; without it, never.
-    weights_sha256: str | None = None
+    ``model`` may be given as a module, or left ``None`` with ``load_model``, a function that
+    loads it: it is then loaded the first time it is needed (:attr:`model`). The token table
+    and cached encodings do not need it: importing and building the network costs seconds,
+    which a notebook that only reads the static table or loads cached encodings never pays.
+    ``embedding_file`` (a safetensors file holding ``embeddings.word_embeddings.weight``, with
+    ``padding_idx``) lets :attr:`token_embedding` read the table without the network.
+    """
+
+    def __init__(self, name: str, tokenizer: object, model: nn.Module | None = None,
+                 max_length: int = 512, weights_sha256: str | None = None, *,
+                 load_model: Callable[[], nn.Module] | None = None, device: str | None = None,
+                 embedding_file: str | Path | None = None, padding_idx: int | None = None):
+        if model is None and load_model is None:
+            raise ValueError("pass the model, or load_model, a function that loads it")
+        self.name = name
+        self.tokenizer = tokenizer
+        self.max_length = max_length  # tokens kept per sentence; longer ones are truncated
+        # SHA-256 of the verified weights: with it, encodings are cached (keyed by the weights
+        # and the sentences), since five notebooks encode the same sentences; without it, never.
+        self.weights_sha256 = weights_sha256
+        self._model = model
+        self._load_model = load_model
+        self._device = device
+        self._embedding_file = embedding_file
+        self._padding_idx = padding_idx
+        self._embedding: nn.Embedding | None = None
+
+    def __repr__(self) -> str:
+        return f"TransformerEncoder({self.name!r}, max_length={self.max_length})"
+
+    @property
+    def model(self) -> nn.Module:
+        """The network (loaded on first use when it was given as ``load_model``)."""
+        if self._model is None:
+            self._model = self._load_model()
+        return self._model
+
+    @property
+    def model_loaded(self) -> bool:
+        """Whether the network has been loaded (see :attr:`model`)."""
+        return self._model is not None
+
+    def _device_type(self) -> str:
+        if self._model is None and self._device is not None:
+            return torch.device(self._device).type
+        return repro.model_device(self.model).type
 
     @property
     def token_embedding(self) -> nn.Embedding:
-        """The input token-embedding table: a real, pretrained ``nn.Embedding`` (static)."""
+        """The input token-embedding table: a real, pretrained ``nn.Embedding`` (static).
+
+        The model's own module once the model is loaded; before, the same weights read from
+        the weights file alone (equal values, no network built).
+        """
+        if self._model is None and self._embedding_file is not None:
+            if self._embedding is None:
+                from safetensors import safe_open
+
+                with safe_open(str(self._embedding_file), "pt") as weights:
+                    table = weights.get_tensor(EMBEDDING_KEY)
+                self._embedding = nn.Embedding.from_pretrained(
+                    table, freeze=False, padding_idx=self._padding_idx).to(self._device or "cpu")
+            return self._embedding
         return self.model.get_input_embeddings()
 
     def token_table(self, whole_words: bool = True) -> WordVectors:
@@ -110,7 +162,7 @@ class TransformerEncoder:
                     "cls": encoding.cls, "mean": encoding.mean}
 
         config = {"weights": self.weights_sha256, "max_length": self.max_length,
-                  "batch_size": batch_size, "device": repro.model_device(self.model).type}
+                  "batch_size": batch_size, "device": self._device_type()}
         payload = cache.cached("encoding", config, build, data=sentences).payload
         return Encoding(payload["tokens"], payload["token_vectors"], payload["cls"],
                         payload["mean"])
@@ -200,7 +252,7 @@ def load_transformer(source: str | Path | None = None, *, sha256: str | None = N
             )
     data.require("transformers")
     import transformers
-    from transformers import AutoModel, AutoTokenizer
+    from transformers import AutoTokenizer
 
     verified = None
     if source is None:
@@ -214,21 +266,55 @@ def load_transformer(source: str | Path | None = None, *, sha256: str | None = N
         name = Path(source).name
     else:
         name = str(source)
-    verbosity = transformers.logging.get_verbosity()
-    transformers.logging.set_verbosity_error()  # no load report or progress bar in outputs
-    transformers.logging.disable_progress_bar()
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(source)
-        model = AutoModel.from_pretrained(source)
-    finally:
-        transformers.logging.set_verbosity(verbosity)
-        transformers.logging.enable_progress_bar()
-    model.eval().to(repro.pick_device(device))
+
+    def quietly(load):
+        verbosity = transformers.logging.get_verbosity()
+        transformers.logging.set_verbosity_error()  # no load report or progress bar in outputs
+        transformers.logging.disable_progress_bar()
+        try:
+            return load()
+        finally:
+            transformers.logging.set_verbosity(verbosity)
+            transformers.logging.enable_progress_bar()
+
+    used = repro.pick_device(device)
+
+    def load_model() -> nn.Module:
+        from transformers import AutoModel
+
+        return quietly(lambda: AutoModel.from_pretrained(source)).eval().to(used)
+
+    tokenizer = quietly(lambda: AutoTokenizer.from_pretrained(source))
     # A sentence-transformers folder says how many tokens the model was trained on (256 for
     # MiniLM); truncating there makes the mean-pooled vectors match sentence-transformers'.
     config_file = Path(source) / "sentence_bert_config.json"
     max_length = tokenizer.model_max_length
     if config_file.is_file():
         max_length = json.loads(config_file.read_text(encoding="utf-8")).get("max_seq_length", max_length)
-    return TransformerEncoder(name, tokenizer, model, max_length=min(max_length, 512),
-                              weights_sha256=verified)
+    max_length = min(max_length, 512)
+    if not Path(source).is_dir():  # a Hugging Face name: download and build it now
+        return TransformerEncoder(name, tokenizer, load_model(), max_length=max_length,
+                                  weights_sha256=verified)
+    # A local folder: the network is built on first use (see TransformerEncoder); the token
+    # table is read from the weights file when it holds a BERT-family input table.
+    embedding_file, padding_idx = _embedding_table(Path(source))
+    return TransformerEncoder(name, tokenizer, max_length=max_length, weights_sha256=verified,
+                              load_model=load_model, device=used, embedding_file=embedding_file,
+                              padding_idx=padding_idx)
+
+
+def _embedding_table(folder: Path) -> tuple[Path | None, int | None]:
+    """``(weights file, padding index)`` when ``folder`` holds a BERT-family input table that
+    :attr:`TransformerEncoder.token_embedding` can read without the network, else ``(None, None)``."""
+    weights, config = folder / "model.safetensors", folder / "config.json"
+    if not (weights.is_file() and config.is_file()):
+        return None, None
+    settings = json.loads(config.read_text(encoding="utf-8"))
+    if settings.get("model_type") != "bert":
+        return None, None
+    from safetensors import safe_open
+
+    with safe_open(str(weights), "pt") as stored:
+        if EMBEDDING_KEY not in stored.keys():
+            return None, None
+    return weights, settings.get("pad_token_id", 0)  # BertConfig's default

@@ -116,3 +116,19 @@ def test_digits_at_32_pixels_are_the_same_split_upsampled():
     small, big = data.load_digits(), data.load_digits(size=32)
     assert big.image_shape == (32, 32) and np.array_equal(big.y_test, small.y_test)
     assert np.array_equal(big.X_train, data.upsample_images(small.X_train))
+
+
+def test_gensim_test_files_are_found_without_importing_gensim():
+    from gensim.test.utils import datapath
+
+    assert str(data.gensim_test_file(data.LEE_CORPUS)) == datapath(data.LEE_CORPUS)
+
+
+def test_lee_corpus_is_cached_and_equal_to_simple_preprocess(cache_folder):
+    from gensim.utils import simple_preprocess
+
+    lines = data.gensim_test_file(data.LEE_CORPUS).read_text(encoding="latin-1").splitlines()
+    expected = [simple_preprocess(line) for line in lines if line.strip()]
+    assert data.load_lee_corpus() == expected  # built
+    assert data.load_lee_corpus() == expected  # loaded
+    assert len(list(cache_folder.glob("lee-tokens-*.pt"))) == 1

@@ -301,3 +301,36 @@ def test_similarity_on_a_half_and_on_pairs_both_models_cover():
     assert both.pairs_used == alone.pairs_used < len(pairs)
     with pytest.raises(ValueError, match="that the other vectors also cover"):
         text.evaluate_similarity(vectors, "wordsim353", covered_by=[vectors.restrict(words[:1])])
+
+
+def _analogy_setup(seed=0):
+    torch.manual_seed(seed)
+    words = [f"w{i}" for i in range(400)]
+    vectors = text.WordVectors(words, torch.randn(400, 16), "random")
+    questions = [(f"s{i % 3}", words[i], words[(i + 1) % 400], words[(i + 2) % 400],
+                  words[(i * 7) % 400]) for i in range(300)]
+    questions.append(("s0", "w0", "w1", "w2", "unknown"))  # skipped: counts in coverage only
+    return vectors, questions
+
+
+def test_analogy_scores_are_cached_and_equal_to_the_computation(cache_folder, tmp_path, monkeypatch):
+    log = tmp_path / "timings.jsonl"
+    monkeypatch.setenv("LABS_TIMINGS", str(log))
+    vectors, questions = _analogy_setup()
+    direct = text._evaluate_analogies(vectors, questions, 64)
+    built = text.evaluate_analogies(vectors, questions, batch_size=64)
+    loaded = text.evaluate_analogies(vectors, questions, batch_size=64)
+    assert direct == built == loaded and list(loaded.sections) == list(direct.sections)
+    assert all(type(n) is int for pair in loaded.sections.values() for n in pair)
+    assert [line.count('"built": true') for line in log.read_text().splitlines()] == [1, 0]
+
+
+def test_analogy_cache_rebuilds_for_other_vectors_or_questions(cache_folder):
+    vectors, questions = _analogy_setup()
+    text.evaluate_analogies(vectors, questions)
+    entries = set(cache_folder.glob("analogies-*.pt"))
+    other, _ = _analogy_setup(seed=1)  # same words, other vectors: a new entry, its own score
+    assert text.evaluate_analogies(other, questions) == text._evaluate_analogies(other, questions, 512)
+    fewer = questions[:100]
+    assert text.evaluate_analogies(vectors, fewer) == text._evaluate_analogies(vectors, fewer, 512)
+    assert len(set(cache_folder.glob("analogies-*.pt")) - entries) == 2

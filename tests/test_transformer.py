@@ -123,3 +123,28 @@ def test_encodings_of_an_unverified_model_are_not_cached(minilm, cache_folder):
     unverified = transformer.TransformerEncoder("unverified", minilm.tokenizer, minilm.model)
     unverified.encode(["A river bank."])
     assert not list(cache_folder.glob("encoding-*.pt"))
+
+
+def test_the_network_is_loaded_only_when_needed(cache_folder):
+    lazy = transformer.load_transformer()
+    assert not lazy.model_loaded
+    table, embedding = lazy.token_table(), lazy.token_embedding
+    lazy.static_vector("bank")
+    assert not lazy.model_loaded  # the static table is read from the weights file alone
+    sentences = ["A river bank."]
+    first = lazy.encode(sentences)  # not cached yet: needs the network
+    assert lazy.model_loaded
+    network = lazy.model.get_input_embeddings()
+    assert lazy.token_embedding is network
+    assert repr(embedding) == repr(network) == "Embedding(30522, 384, padding_idx=0)"
+    assert embedding.weight.requires_grad == network.weight.requires_grad
+    assert torch.equal(embedding.weight, network.weight)
+    assert torch.equal(table.vectors, lazy.token_table().vectors)
+    fresh = transformer.load_transformer()
+    again = fresh.encode(sentences)  # cached: loaded without the network
+    assert not fresh.model_loaded and torch.equal(first.mean, again.mean)
+
+
+def test_an_encoder_needs_a_model_or_a_loader(minilm):
+    with pytest.raises(ValueError, match="load_model"):
+        transformer.TransformerEncoder("none", minilm.tokenizer)
