@@ -82,10 +82,12 @@ def test_glove_step_in_chunks_is_the_whole_batch_step_to_the_bit(chunk):
     start = [torch.randn(n, d, generator=generator) / d, torch.randn(n, d, generator=generator) / d,
              torch.zeros(n), torch.zeros(n)]
     ours, reference = [p.clone() for p in start], [p.clone() for p in start]
-    our_squares, reference_squares = [torch.zeros_like(p) for p in start], [torch.zeros_like(p) for p in start]
+    our_squares = [torch.zeros_like(p) for p in start]
+    reference_squares = [torch.zeros_like(p) for p in start]
     for size in (200, 200, 57, 200, 1):  # batches with many repeated rows; rows 11, 12 untouched
-        i, j = torch.randint(0, n - 2, (size,), generator=generator), torch.randint(0, n - 2, (size,), generator=generator)
-        log_x, weight = torch.rand(size, generator=generator) * 3, torch.rand(size, generator=generator)
+        i, j = (torch.randint(0, n - 2, (size,), generator=generator) for _ in range(2))
+        log_x = torch.rand(size, generator=generator) * 3
+        weight = torch.rand(size, generator=generator)
         loss = counts.glove_step(ours, our_squares, i, j, log_x, weight, lr, chunk=chunk)
         assert loss == dense_glove_step(reference, reference_squares, i, j, log_x, weight, lr)
         for mine, theirs in zip(ours + our_squares, reference + reference_squares):
