@@ -56,6 +56,46 @@ def test_glove_step_equals_autograd_and_torch_adagrad():
         torch.testing.assert_close(mine, theirs.detach())
 
 
+
+@torch.no_grad()
+def dense_glove_step(parameters, squares, i, j, log_x, weight, learning_rate):
+    """The definition glove_step must match to the bit: the whole batch at once, gradients as
+    full-size matrices (labs.counts before chunking)."""
+    w, c, bw, bc = parameters
+    wi, cj = w.index_select(0, i), c.index_select(0, j)
+    residual = torch.einsum("bd,bd->b", wi, cj) + bw[i] + bc[j] - log_x
+    loss = float((weight * residual**2).sum())
+    r = 2 * weight * residual
+    grads = [torch.zeros_like(w).index_add_(0, i, cj.mul_(r[:, None])),
+             torch.zeros_like(c).index_add_(0, j, wi.mul_(r[:, None])),
+             torch.zeros_like(bw).index_add_(0, i, r), torch.zeros_like(bc).index_add_(0, j, r)]
+    for p, g, s in zip(parameters, grads, squares):
+        s.addcmul_(g, g)
+        p.addcdiv_(g, s.sqrt().add_(1e-10), value=-learning_rate)
+    return loss
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 64, 4096])
+def test_glove_step_in_chunks_is_the_whole_batch_step_to_the_bit(chunk):
+    generator = torch.Generator().manual_seed(0)
+    n, d, lr = 13, 6, 0.2
+    start = [torch.randn(n, d, generator=generator) / d, torch.randn(n, d, generator=generator) / d,
+             torch.zeros(n), torch.zeros(n)]
+    ours, reference = [p.clone() for p in start], [p.clone() for p in start]
+    our_squares = [torch.zeros_like(p) for p in start]
+    reference_squares = [torch.zeros_like(p) for p in start]
+    for size in (200, 200, 57, 200, 1):  # batches with many repeated rows; rows 11, 12 untouched
+        i, j = (torch.randint(0, n - 2, (size,), generator=generator) for _ in range(2))
+        log_x = torch.rand(size, generator=generator) * 3
+        weight = torch.rand(size, generator=generator)
+        loss = counts.glove_step(ours, our_squares, i, j, log_x, weight, lr, chunk=chunk)
+        assert loss == dense_glove_step(reference, reference_squares, i, j, log_x, weight, lr)
+        for mine, theirs in zip(ours + our_squares, reference + reference_squares):
+            assert torch.equal(mine, theirs)
+            assert torch.equal(torch.signbit(mine), torch.signbit(theirs))  # signed zeros too
+    for mine, first in zip(ours, start):
+        assert torch.equal(mine[-2:], first[-2:])
+
 def test_glove_trains_deterministically_and_learns_the_topics(cache_folder):
     config = counts.GloveConfig(vector_size=8, window=3, min_count=2, epochs=20, batch_size=256, learning_rate=0.1)
     first = counts.train_glove(TOY, config, seed=0)
