@@ -129,8 +129,9 @@ def fingerprint(*parts: Any) -> str:
     return digest.hexdigest()
 
 
-def _source_fingerprint(build: Callable) -> str:
-    """Hash of the source file that defines ``build``, so editing the trainer invalidates entries."""
+def source_fingerprint(build: Callable) -> str:
+    """Hash of the source file that defines ``build`` (a function or class), so editing the
+    trainer invalidates entries."""
     module = inspect.getmodule(build)
     path = getattr(module, "__file__", None)
     if path is None:  # defined in a notebook: the config has to carry everything
@@ -174,7 +175,7 @@ def entry_key(name: str, config: Mapping, data: Any = None, build: Callable | No
             "name": name,
             "config": dict(config),
             "data": data if data is not None else "",
-            "code": _source_fingerprint(build) if build is not None else "",
+            "code": source_fingerprint(build) if build is not None else "",
             "labs": labs.__version__,
             "torch": torch.__version__.split("+")[0],
         }

@@ -332,24 +332,44 @@ def invert(generator: Generator, images, *, steps: int = 300, lr: float = 0.05,
     if steps < 1 or not lr > 0:
         raise ValueError(f"steps must be at least 1 and lr positive, got steps={steps}, lr={lr}")
     generator.eval()
-    device = repro.model_device(generator)
+    return _search(generator, generator.latent_dim, X, steps, lr, seed,
+                   repro.model_device(generator), owner=generator)
+
+
+def _search(decode, latent_dim: int, X: np.ndarray, steps: int, lr: float, seed: int,
+            device: str = "cpu", owner: nn.Module | None = None) -> Inversion:
+    """Adam on the codes only, from ``sample_latent(n, latent_dim, seed)``; cached when the
+    decoder is (a method of) a module ``owner``: keyed by its weights and its class's source."""
     target = torch.as_tensor(X, dtype=torch.float32, device=device)
-    start = torch.as_tensor(sample_latent(len(X), generator.latent_dim, seed=seed), device=device)
-    z = start.clone().requires_grad_(True)
-    optimiser = torch.optim.Adam([z], lr=lr)
-    history = []
-    # The gradient of the codes only: the generator's weights are neither touched nor given
-    # gradients, so several searches can share one generator side by side (repro.side_by_side).
-    with repro.one_thread():
-        for _ in range(steps):
-            loss = (generator(z) - target).pow(2).mean()
-            (z.grad,) = torch.autograd.grad(loss, [z])
-            optimiser.step()
-            history.append(loss.item())
-    with torch.no_grad():
-        made = generator(z)
-        mse = (made - target).pow(2).mean(dim=1)
-    return Inversion(z.detach().cpu().numpy(), made.cpu().numpy(), mse.cpu().numpy(), history)
+
+    def build() -> dict:
+        z = torch.as_tensor(sample_latent(len(X), latent_dim, seed=seed), device=device)
+        z.requires_grad_(True)
+        optimiser = torch.optim.Adam([z], lr=lr)
+        history = []
+        # The gradient of the codes only: the decoder's weights are neither touched nor given
+        # gradients, so several searches can share one decoder side by side (repro.side_by_side).
+        with repro.one_thread():
+            for _ in range(steps):
+                loss = (decode(z) - target).pow(2).mean()
+                (z.grad,) = torch.autograd.grad(loss, [z])
+                optimiser.step()
+                history.append(loss.item())
+            with torch.no_grad():
+                made = decode(z)
+        return {"codes": z.detach().cpu(), "images": made.cpu(), "history": history}
+
+    if owner is None:
+        payload = build()
+    else:
+        settings = {"latent_dim": latent_dim, "steps": steps, "lr": lr, "seed": seed,
+                    "decode": getattr(decode, "__name__", type(decode).__name__)}
+        payload = cache.cached("inversion", settings, build, data=cache.fingerprint(
+            X, owner.state_dict(), owner.training, cache.source_fingerprint(type(owner)))).payload
+    images = payload["images"]
+    mse = (images - target.cpu()).pow(2).mean(dim=1)
+    return Inversion(payload["codes"].numpy(), images.numpy(), mse.numpy(),
+                     cache.floats(payload["history"]))
 
 
 # --------------------------------------------------------------------------------------------
@@ -469,23 +489,14 @@ def invert_decoder(decode, latent_dim: int, images, *, steps: int = 300, lr: flo
         raise ValueError(f"latent_dim and steps must be at least 1 and lr positive, got "
                          f"latent_dim={latent_dim}, steps={steps}, lr={lr}")
     target = torch.as_tensor(X, dtype=torch.float32)
-    z = torch.as_tensor(sample_latent(len(X), latent_dim, seed=seed)).requires_grad_(True)
-    made = decode(z)
+    with torch.no_grad():
+        made = decode(torch.as_tensor(sample_latent(len(X), latent_dim, seed=seed)))
     if not isinstance(made, torch.Tensor) or tuple(made.shape) != tuple(target.shape):
         raise ValueError(f"decode must return a tensor of the images' shape {tuple(target.shape)}, "
                          f"got {getattr(made, 'shape', type(made).__name__)}")
-    optimiser = torch.optim.Adam([z], lr=lr)
-    history = []
-    with repro.one_thread():
-        for _ in range(steps):
-            loss = (decode(z) - target).pow(2).mean()
-            (z.grad,) = torch.autograd.grad(loss, [z])
-            optimiser.step()
-            history.append(loss.item())
-    with torch.no_grad():
-        made = decode(z)
-        mse = (made - target).pow(2).mean(dim=1)
-    return Inversion(z.detach().numpy(), made.numpy(), mse.numpy(), history)
+    owner = getattr(decode, "__self__", decode)
+    return _search(decode, latent_dim, X, steps, lr, seed,
+                   owner=owner if isinstance(owner, nn.Module) else None)
 
 
 @dataclass(frozen=True)
