@@ -164,6 +164,23 @@ def test_searches_side_by_side_on_one_generator_give_what_they_give_alone(traine
     assert all(p.grad is None and p.requires_grad for p in generator.parameters())
 
 
+def test_searches_of_a_module_are_cached_by_its_weights_and_others_are_not(cache_folder):
+    d = small()
+    generator = gan.Generator(8, 64, (16,)).eval()
+    first = gan.invert(generator, d.X_test[:5], steps=20, seed=0)
+    assert len(list(cache_folder.glob("inversion-*.pt"))) == 1
+    again = gan.invert(generator, d.X_test[:5], steps=20, seed=0)  # loaded
+    assert np.array_equal(first.codes, again.codes) and first.history == again.history
+    assert np.array_equal(first.mse, again.mse) and np.array_equal(first.images, again.images)
+    with torch.no_grad():
+        generator.net[0].weight.add_(0.1)  # other weights: another search
+    moved = gan.invert(generator, d.X_test[:5], steps=20, seed=0)
+    assert not np.array_equal(first.codes, moved.codes)
+    assert len(list(cache_folder.glob("inversion-*.pt"))) == 2
+    gan.invert_decoder(lambda z: generator(z), 8, d.X_test[:5], steps=20)  # not a module
+    assert len(list(cache_folder.glob("inversion-*.pt"))) == 2
+
+
 def test_two_starts_tells_one_code_from_many():
     codes = np.arange(12, dtype=np.float32).reshape(4, 3)
     flat = [1.0] * 20
