@@ -1,11 +1,21 @@
-"""Under pytest-xdist the book is built once for all workers (conftest.once_per_run)."""
+"""`make test` on pytest-xdist workers: its command, and the book built once for all of them."""
 
 import json
 import os
+import re
 import threading
 import time
 
-from conftest import once_per_run
+from conftest import ROOT, once_per_run
+
+
+def test_make_test_runs_on_workers_that_keep_each_notebook_together():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^PYTEST_WORKERS \?= 2$", makefile, re.M)
+    assert re.search(r"^XDIST := -n \$\(PYTEST_WORKERS\) --dist loadscope$", makefile, re.M)
+    assert re.search(r"^\t.*-m pytest \$\(TESTS\) \$\(XDIST\) \$\(NBVAL\)", makefile, re.M)
+    pins = dict(re.findall(r"^([\w.-]+)==(\S+)$", (ROOT / "requirements.txt").read_text(), re.M))
+    assert "pytest-xdist" in pins and "execnet" in pins
 
 
 def test_the_book_is_built_once_per_run_and_a_failure_reaches_every_worker(tmp_path):
