@@ -13,6 +13,11 @@ OFFLINE := PYTHONPATH=$(CURDIR)/tests/offline tools/offline.sh
 TESTS ?= tests book solutions
 NBVAL := --nbval --nbval-current-env --nbval-cell-timeout=600 \
 	--nbval-sanitize-with tests/nbval_sanitize.cfg
+# pytest-xdist workers, so that notebook re-execution overlaps the unit and browser tests (2: the
+# cores of CI's machine); `make test PYTEST_WORKERS=0` runs everything in one process. loadscope
+# keeps each notebook (and each test module) on one worker, its cells in order, as nbval needs.
+PYTEST_WORKERS ?= 2
+XDIST := -n $(PYTEST_WORKERS) --dist loadscope
 
 .PHONY: install book test lab notebooks benchmarks portability colab-check clean clean-cache
 
@@ -37,7 +42,7 @@ book: install
 # the book build with -W -n and the browser test over it, all with the network cut off.
 # `make test TESTS="tests/test_cache.py book/01_embedding.ipynb"` runs a part of them.
 test: install
-	$(RUN_ENV) $(OFFLINE) $(BIN)/python -m pytest $(TESTS) $(NBVAL) $(PYTEST_ARGS)
+	$(RUN_ENV) $(OFFLINE) $(BIN)/python -m pytest $(TESTS) $(XDIST) $(NBVAL) $(PYTEST_ARGS)
 
 # JupyterLab (MyST rendered by jupyterlab-myst), progress bars on, on the plain-Markdown copies of
 # the notebooks in _build/notebooks/ (glued numbers filled in; a copy you changed is kept):

@@ -284,10 +284,23 @@ def _tolerant_compare(original):
     return compare
 
 
+# pytest-xdist modes that keep every cell of a notebook on one worker, in order (nbval runs a
+# notebook's cells as separate tests in one kernel, so they must not be spread over workers).
+NOTEBOOK_SAFE_DIST = ("no", "loadscope", "loadfile", "each")
+
+
 def pytest_configure(config):
-    """Wrap nbval's comparison (once) when nbval is installed and ``--nbval`` is on."""
+    """Wrap nbval's comparison (once) when nbval is installed and ``--nbval`` is on; refuse a
+    pytest-xdist mode that would spread a notebook's cells over workers."""
     if not getattr(config.option, "nbval", False):
         return
+    dist = getattr(config.option, "dist", "no")  # "no" also when pytest-xdist is not installed
+    if dist not in NOTEBOOK_SAFE_DIST:
+        import pytest
+
+        raise pytest.UsageError(
+            f"--nbval with pytest-xdist needs --dist loadscope (or loadfile), not --dist {dist}: "
+            "every cell of a notebook must run in one worker's kernel, in order")
     from nbval.plugin import IPyNbCell
 
     if not hasattr(IPyNbCell.compare_outputs, "__wrapped__"):

@@ -180,3 +180,41 @@ def test_no_timings_log_without_the_variable(cache_folder, tmp_path, monkeypatch
     monkeypatch.chdir(tmp_path)
     cache.cached("untimed", {"a": 1}, lambda: {"x": 1})
     assert list(tmp_path.iterdir()) == [cache_folder]
+
+
+def test_an_entry_built_twice_at_once_stays_whole_for_every_reader(cache_folder):
+    # `make test` re-executes notebooks on two pytest-xdist workers sharing one cache, so two
+    # kernels may train the same model at the same moment and a third may load it meanwhile.
+    # Each save goes to a temporary file renamed into place: a reader sees no entry or a whole one.
+    import threading
+
+    payload = {"weights": torch.arange(400_000, dtype=torch.float64)}  # a few MB: writes take time
+    key = cache.entry_key("shared", {"k": 1})
+    path = cache_folder / "shared.pt"
+    cache_folder.mkdir()
+    stop = threading.Event()
+    seen = {"whole": 0, "broken": 0}
+
+    def write():
+        for _ in range(15):
+            cache._save(path, key, "shared", {"k": 1}, payload)
+
+    def read():
+        while not stop.is_set():
+            if path.exists():
+                with warnings.catch_warnings(record=True):
+                    loaded = cache._load(path, key)
+                ok = loaded is not None and torch.equal(loaded["weights"], payload["weights"])
+                seen["whole" if ok else "broken"] += 1
+
+    writers = [threading.Thread(target=write) for _ in range(2)]
+    reader = threading.Thread(target=read)
+    reader.start()
+    for thread in writers:
+        thread.start()
+    for thread in writers:
+        thread.join()
+    stop.set()
+    reader.join()
+    assert seen["broken"] == 0 and seen["whole"] > 0, seen
+    assert [p.name for p in cache_folder.iterdir()] == ["shared.pt"]  # no temporary file left

@@ -1,5 +1,6 @@
 """The output comparison (tests/nbval_tolerance.py) passes last-digit changes and fails real ones."""
 
+import os
 import re
 import subprocess
 import sys
@@ -162,26 +163,29 @@ def test_the_sanitizer_of_the_test_suite_is_applied():
 # --- through pytest and nbval, as `make test` runs them ------------------------------------
 
 
-def _notebook(tmp_path, cells):
-    """A notebook whose stored outputs are given: ``cells`` is a list of (source, printed text)."""
+def _notebook(tmp_path, cells, name="check.ipynb"):
+    """A notebook whose stored outputs are given: ``cells`` is a list of (source, printed text),
+    the text None for a cell that prints nothing."""
     notebook = nbformat.v4.new_notebook()
     for count, (source, printed) in enumerate(cells, start=1):
         cell = nbformat.v4.new_code_cell(source, execution_count=count)
-        cell.outputs = [_stream(printed)]
+        cell.outputs = [] if printed is None else [_stream(printed)]
         notebook.cells.append(cell)
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                        "language": "python"}
-    path = tmp_path / "check.ipynb"
+    path = tmp_path / name
     nbformat.write(notebook, path)
     return path
 
 
-def _nbval(path):
+def _nbval(*paths, options=(), rootdir=ROOT):
+    # Not this run's pytest-xdist worker identity: the inner pytest is a run of its own.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST_")}
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-v", "--nbval", "--nbval-current-env",
-         "-p", "no:cacheprovider",
-         "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml"), str(path)],
-        capture_output=True, text=True, cwd=ROOT, timeout=240,
+         "-p", "no:cacheprovider", *options,
+         "--rootdir", str(rootdir), "-c", str(ROOT / "pyproject.toml"), *map(str, paths)],
+        capture_output=True, text=True, cwd=ROOT, timeout=240, env=env,
     )
 
 
@@ -204,6 +208,27 @@ def test_nbval_reports_a_bad_declaration(tmp_path):
     path = _notebook(tmp_path, [("# NBVAL_TOLERANCE rel=0.02\nprint(1.0)", "1.0\n")])
     run = _nbval(path)
     assert "1 failed" in run.stdout and "needs a reason" in run.stdout, run.stdout[-3000:]
+
+
+def test_on_xdist_workers_a_notebook_keeps_one_kernel_and_a_mismatch_names_its_cell(tmp_path):
+    # As `make test` runs nbval: two pytest-xdist workers, --dist loadscope.
+    good = _notebook(tmp_path, [("x = 40", None), ("print(x + 2)", "42\n")], "good.ipynb")
+    bad = _notebook(tmp_path, [("y = 'queen'", None), ("print(y)", "prince\n")], "bad.ipynb")
+    # tmp_path as the root: outside it both notebooks' cells would get the same test ids.
+    run = _nbval(good, bad, options=["-n", "2", "--dist", "loadscope"], rootdir=tmp_path)
+    out = run.stdout
+    assert run.returncode == 1 and "2 workers" in out, out[-3000:]
+    # x is defined in cell 0: cell 1 passes only in cell 0's kernel.
+    assert re.search(r"PASSED \S*good\S*::Cell 1", out), out[-3000:]
+    assert re.search(r"^FAILED \S*bad\.ipynb::Cell 1\b", out, re.M), out[-3000:]  # the summary
+    assert "prince" in out and "queen" in out  # nbval's own diff, as without xdist
+    assert "1 failed, 3 passed" in out, out[-3000:]
+
+
+def test_a_distribution_that_would_split_a_notebook_is_refused(tmp_path):
+    path = _notebook(tmp_path, [("print(1)", "1\n")])
+    run = _nbval(path, options=["-n", "2", "--dist", "load"])
+    assert run.returncode == 4 and "needs --dist loadscope" in run.stderr, run.stderr[-3000:]
 
 
 def test_the_plugin_is_registered_for_every_pytest_run():
