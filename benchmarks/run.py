@@ -193,7 +193,8 @@ def machine() -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", help="measure only notebooks whose path contains this text")
-    parser.add_argument("--skip", nargs="*", default=[], choices=PARTS, help="parts not to re-run")
+    parser.add_argument("--skip", nargs="*", action="extend", default=[], choices=PARTS,
+                        help="parts not to re-run (may be given more than once)")
     args = parser.parse_args(argv)
 
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
