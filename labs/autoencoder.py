@@ -284,10 +284,9 @@ def _fit(model, objective, X_train, X_test, config, seed: int, device: str, eval
     model = model.to(device)
     X = torch.as_tensor(X_train, device=device)
     X_held = torch.as_tensor(X_test, device=device)
-    # foreach: one update for all tensors, a tenth to a third faster on the CPU, with the
-    # default loop's bits (tests/test_repro.py).
-    optimiser = torch.optim.Adam(model.parameters(), lr=config.lr, foreach=True,
-                                 weight_decay=getattr(config, "weight_decay", 0.0))
+    # foreach and repro.adam's lean step: faster on the CPU, torch's default bits (test_repro.py)
+    optimiser = repro.adam(model.parameters(), lr=config.lr, foreach=True,
+                           weight_decay=getattr(config, "weight_decay", 0.0))
     steps = config.epochs * -(-len(X) // config.batch_size)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=config.lr, total_steps=steps)
     order_rng = torch.Generator().manual_seed(seed)

@@ -88,7 +88,7 @@ def _train_category(config: CategoryConfig, data, seed: int) -> dict:
         repro.set_seed(seed)
         model = CategoryDecoder(10, config.dim, data.X_train.shape[1], config.head, config.hidden)
         ids, X = torch.as_tensor(data.y_train), torch.as_tensor(data.X_train)
-        optimiser = torch.optim.Adam(model.parameters(), lr=config.lr, foreach=True)  # test_repro.py
+        optimiser = repro.adam(model.parameters(), lr=config.lr, foreach=True)  # test_repro.py
         history = []
         for step in range(config.steps):
             loss = (model(ids) - X).pow(2).mean()

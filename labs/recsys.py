@@ -409,7 +409,7 @@ def _train_embedding(train: Ratings, config: EmbeddingConfig, seed: int, device:
     users = torch.as_tensor(train.users).to(device)
     items = torch.as_tensor(train.items).to(device)
     targets = torch.as_tensor(train.ratings, dtype=torch.float32).to(device)
-    optimiser = torch.optim.Adam(model.parameters(), lr=config.lr, foreach=True)  # tests/test_repro.py
+    optimiser = repro.adam(model.parameters(), lr=config.lr, foreach=True)  # tests/test_repro.py
     generator = torch.Generator().manual_seed(seed)
     history = []
     for _ in repro.progress(range(config.epochs), desc="embedding epochs"):

@@ -248,3 +248,22 @@ def test_training_in_background_gives_the_models_train_gan_gives(tmp_path, monke
 def test_training_in_background_refuses_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         gan.train_in_background(small(), FAST, device="cpu", **kwargs)
+
+
+def test_starts_in_one_batch_give_what_each_search_gives_alone(trained):
+    generator = trained[0].generator
+    images = gan.sample(generator, 6, seed=3)
+    alone = [gan.invert(generator, images, steps=60, seed=s) for s in (0, 2)]
+    together = gan.invert(generator, images, steps=60, seed=(0, 2))
+    decoder = gan.invert_decoder(generator, FAST.latent_dim, images, steps=60, seed=(0, 2))
+    for a, b, c in zip(alone, together, decoder):
+        assert np.array_equal(a.codes, b.codes) and np.array_equal(a.mse, b.mse)
+        assert a.history == b.history and np.array_equal(a.images, b.images)
+        assert np.array_equal(a.codes, c.codes) and a.history == c.history
+    assert isinstance(gan.invert(generator, images, steps=5, seed=1), gan.Inversion)
+
+
+@pytest.mark.parametrize("seed", [(), (0, 0), (-1,), (0.5,)])
+def test_starts_must_be_distinct_non_negative_ints(trained, seed):
+    with pytest.raises(ValueError, match="seed must be"):
+        gan.invert(trained[0].generator, np.zeros((2, 64)), steps=5, seed=seed)

@@ -122,3 +122,94 @@ def test_foreach_adam_gives_the_default_loops_bits(optimiser, settings):
         return [p.detach().clone() for p in model.parameters()]
 
     assert all(torch.equal(a, b) for a, b in zip(train(False), train(True)))
+
+
+def _train_small(make_optimiser, *, schedule=False, freeze_at=None, steps=20):
+    """Weights after ``steps`` passes over 8 mini-batches of a small ELU net (BatchNorm inside)."""
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(16, 32), torch.nn.BatchNorm1d(32),
+                                torch.nn.ELU(), torch.nn.Linear(32, 4))
+    optimiser = make_optimiser(model.parameters())
+    one_cycle = (torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=1e-2, total_steps=8 * steps)
+                 if schedule else None)
+    data = torch.randn(64, 16, generator=torch.Generator().manual_seed(1))
+    with repro.one_thread():
+        for i, batch in enumerate(data.split(8) * steps):
+            loss = model(batch).pow(2).mean()
+            optimiser.zero_grad()
+            loss.backward()
+            if freeze_at is not None and i >= freeze_at:
+                model[0].bias.grad = None  # a tensor without a gradient: torch's own step
+            optimiser.step()
+            if one_cycle:
+                one_cycle.step()
+    _train_small.last_optimiser = optimiser
+    return [p.detach().clone() for p in model.parameters()]
+
+
+@pytest.mark.parametrize("settings", [
+    {},
+    {"weight_decay": 1e-4},  # the CNN's
+    {"betas": (0.0, 0.99)},  # the GAN's
+    {"weight_decay": 0.05, "decoupled_weight_decay": True},  # AdamW, the ViT's
+])
+@pytest.mark.parametrize("foreach", [True, None])
+def test_lean_adam_gives_torchs_bits(settings, foreach):
+    def torch_adam(params):
+        return torch.optim.Adam(params, lr=1e-2, foreach=foreach, **settings)
+
+    def lean(params):
+        return repro.adam(params, lr=1e-2, foreach=foreach, **settings)
+
+    assert all(torch.equal(a, b) for a, b in zip(_train_small(torch_adam), _train_small(lean)))
+    assert _train_small.last_optimiser._lean  # the lean step ran, not torch's
+
+
+def test_lean_adam_follows_a_one_cycle_schedule_and_adamw():
+    # OneCycleLR changes the learning rate and Adam's beta1 every step (the autoencoders').
+    def torch_adam(params):
+        return torch.optim.Adam(params, lr=1e-2, foreach=True)
+
+    def lean(params):
+        return repro.adam(params, lr=1e-2, foreach=True)
+
+    assert all(torch.equal(a, b) for a, b in zip(_train_small(torch_adam, schedule=True),
+                                                 _train_small(lean, schedule=True)))
+    adamw = _train_small(lambda p: torch.optim.AdamW(p, lr=1e-2, weight_decay=0.05, foreach=True))
+    lean_w = _train_small(lambda p: repro.adam(p, lr=1e-2, weight_decay=0.05, foreach=True,
+                                               decoupled_weight_decay=True))
+    assert all(torch.equal(a, b) for a, b in zip(adamw, lean_w))
+
+
+def test_lean_adam_hands_over_to_torch_when_a_gradient_is_missing():
+    def torch_adam(params):
+        return torch.optim.Adam(params, lr=1e-2, foreach=True)
+
+    def lean(params):
+        return repro.adam(params, lr=1e-2, foreach=True)
+
+    expected = _train_small(torch_adam, freeze_at=30)
+    assert all(torch.equal(a, b) for a, b in zip(expected, _train_small(lean, freeze_at=30)))
+    assert _train_small.last_optimiser._lean is False
+
+
+def test_lean_adam_on_one_tensor_and_with_several_groups():
+    # The GAN inversion's search: one tensor of codes, torch's default (per-tensor) Adam.
+    def search(make):
+        z = torch.randn(10, 8, generator=torch.Generator().manual_seed(3)).requires_grad_(True)
+        optimiser = make([z])
+        for _ in range(50):
+            (z.grad,) = torch.autograd.grad((z.sin() - 0.5).pow(2).mean(), [z])
+            optimiser.step()
+        return z.detach()
+
+    assert torch.equal(search(lambda p: torch.optim.Adam(p, lr=0.05)),
+                       search(lambda p: repro.adam(p, lr=0.05)))
+
+    def make_groups(params, cls):
+        return cls([{"params": params[:2]}, {"params": params[2:], "lr": 1e-3}], lr=1e-2)
+
+    expected = _train_small(lambda p: make_groups(list(p), torch.optim.Adam))
+    lean = _train_small(lambda p: make_groups(list(p), repro.adam))
+    assert all(torch.equal(a, b) for a, b in zip(expected, lean))
+    assert _train_small.last_optimiser._lean is False
