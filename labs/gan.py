@@ -26,7 +26,7 @@ from labs.data import as_split, load_digits
 
 @dataclass(frozen=True)
 class GANConfig:
-    """Architecture and training settings; the defaults train in about ten seconds on one CPU core.
+    """Architecture and training settings; the defaults train in about 12 seconds on one CPU core.
 
     The defaults were chosen over three seeds for the share of samples the course's CNN reads
     confidently (chapter 3): mini-batches of 64 with Adam's first moment off (``betas=(0, 0.99)``)
@@ -170,7 +170,7 @@ def train_gan(data=None, config: GANConfig | None = None, *, seed: int = 0,
     Args:
         data: a ``labs.data.DigitsSplit`` (the default), any object with ``X_train`` and
             ``X_test``, or a ``(X_train, X_test)`` pair; only ``X_train`` is used, values in [0, 1].
-        config: :class:`GANConfig`; the defaults train in about ten seconds on one CPU core.
+        config: :class:`GANConfig`; the defaults train in about 12 seconds on one CPU core.
         seed: seeds the weights, the latent vectors and the mini-batches.
         device: ``"auto"`` (a GPU if present), ``"cpu"`` or ``"cuda"``.
 
