@@ -78,13 +78,15 @@ class TransformerEncoder:
     and cached encodings do not need it: importing and building the network costs seconds,
     which a notebook that only reads the static table or loads cached encodings never pays.
     ``embedding_file`` (a safetensors file holding ``embeddings.word_embeddings.weight``, with
-    ``padding_idx``) lets :attr:`token_embedding` read the table without the network.
+    ``padding_idx``) lets :attr:`token_embedding` read the table without the network, and
+    ``folder`` (the local model folder) lets :attr:`config` read ``config.json`` without it.
     """
 
     def __init__(self, name: str, tokenizer: object, model: nn.Module | None = None,
                  max_length: int = 512, weights_sha256: str | None = None, *,
                  load_model: Callable[[], nn.Module] | None = None, device: str | None = None,
-                 embedding_file: str | Path | None = None, padding_idx: int | None = None):
+                 embedding_file: str | Path | None = None, padding_idx: int | None = None,
+                 folder: str | Path | None = None):
         if model is None and load_model is None:
             raise ValueError("pass the model, or load_model, a function that loads it")
         self.name = name
@@ -98,6 +100,7 @@ class TransformerEncoder:
         self._device = device
         self._embedding_file = embedding_file
         self._padding_idx = padding_idx
+        self._folder = folder
         self._embedding: nn.Embedding | None = None
 
     def __repr__(self) -> str:
@@ -114,6 +117,17 @@ class TransformerEncoder:
     def model_loaded(self) -> bool:
         """Whether the network has been loaded (see :attr:`model`)."""
         return self._model is not None
+
+    @property
+    def config(self):
+        """The network's configuration (layers, hidden size, vocabulary): the loaded model's, or
+        before it is loaded, the same ``config.json`` read from the model folder
+        alone (building the network only to print its size costs seconds)."""
+        if self._model is None and self._folder is not None:
+            from transformers import AutoConfig
+
+            return AutoConfig.from_pretrained(self._folder)
+        return self.model.config
 
     def _device_type(self) -> str:
         if self._model is None and self._device is not None:
@@ -361,7 +375,7 @@ def load_transformer(source: str | Path | None = None, *, sha256: str | None = N
     embedding_file, padding_idx = _embedding_table(Path(source))
     return TransformerEncoder(name, tokenizer, max_length=max_length, weights_sha256=verified,
                               load_model=load_model, device=used, embedding_file=embedding_file,
-                              padding_idx=padding_idx)
+                              padding_idx=padding_idx, folder=source)
 
 
 def _embedding_table(folder: Path) -> tuple[Path | None, int | None]:

@@ -203,3 +203,12 @@ def test_word_and_layer_vectors_of_an_unverified_model_are_not_cached(minilm, ca
     unverified.word_vector("A river bank.", "bank")
     unverified.layer_vectors(["A river bank."])
     assert not cache_folder.exists() or not list(cache_folder.glob("*.pt"))
+
+
+def test_the_config_is_read_without_building_the_network(cache_folder):
+    lazy = transformer.load_transformer()
+    config = lazy.config
+    assert not lazy.model_loaded
+    assert (config.num_hidden_layers, config.hidden_size, config.vocab_size) == (6, 384, 30522)
+    built = lazy.model.config  # once the network is loaded, its own config
+    assert lazy.config is built and built.hidden_size == config.hidden_size
