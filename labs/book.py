@@ -15,25 +15,45 @@ from pathlib import Path
 import numpy as np
 
 
+# What myst-nb's glue (myst_nb.ext.glue, 1.x) writes and its book build reads back: the value's
+# display bundle with this prefix on each mime type, and "scrapbook" metadata. glue writes it
+# without importing myst-nb, whose import (nbformat, jsonschema, their URI grammars) costs one
+# to two seconds in every notebook that glues a value; a test checks that the outputs agree.
+GLUE_PREFIX = "application/papermill.record/"
+
+
+def _has_myst_nb() -> bool:
+    """Whether myst-nb is installed (the book's build), found without importing it."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("myst_nb") is not None
+    except (ImportError, ValueError):  # ValueError: a module set to None in sys.modules
+        return False
+
+
 def glue(name: str, value, display: bool = False) -> None:
-    """Record ``value`` under ``name`` for the book's ``{glue}`` roles, like ``myst_nb.glue``.
+    """Record ``value`` under ``name`` for the book's ``{glue}`` roles, as ``myst_nb.glue`` does.
 
     Notebooks call this instead of importing myst-nb, which Colab does not have: there the value
     is only shown (when ``display`` is true), since nothing reads glued values outside the book.
     Floats are stored with 4 significant digits: the prose formats them anyway (``{glue:text}`name:.2f```),
     and the stored output, which nbval compares, then does not depend on the last bits of a sum.
     """
+    from IPython.display import display as show
+
     if isinstance(value, (float, np.floating)):
         value = float(f"{float(value):.4g}")
-    try:
-        from myst_nb import glue as myst_glue
-    except ImportError:
+    if not _has_myst_nb():
         if display:
-            from IPython.display import display as show
-
             show(value)
         return
-    myst_glue(name, value, display=display)
+    from IPython.core.formatters import format_display_data
+
+    bundle, metadata = format_display_data(value)
+    prefix = "" if display else GLUE_PREFIX
+    metadata["scrapbook"] = dict(name=name, mime_prefix=prefix)
+    show({prefix + key: data for key, data in bundle.items()}, raw=True, metadata=metadata)
 
 
 RESULTS_FILE = "benchmarks/results.json"

@@ -217,19 +217,38 @@ def load_digits(test_size: float = 0.25, seed: int = 0, *, size: int = 8) -> Dig
 
     ``size=32`` gives the same split with every image resized to 32×32 = 1,024 pixels
     (:func:`upsample_images`), chapter 4's input for a 1024 → 128 bottleneck.
+
+    The split is cached (``labs.cache``, keyed by ``test_size``, ``seed``, scikit-learn's
+    version and its digits file's SHA-256): importing scikit-learn costs a second or more,
+    which a notebook run again pays only if it fits a scikit-learn model.
     """
+    from importlib.metadata import version
+
     if not 0 < test_size < 1:
         raise ValueError(f"test_size must be between 0 and 1 (a fraction), got {test_size!r}")
-    require("sklearn", "scikit-learn")
-    from sklearn.datasets import load_digits as sklearn_digits
-    from sklearn.model_selection import train_test_split
+    source = _package_folder("sklearn", "scikit-learn") / "datasets" / "data" / "digits.csv.gz"
 
-    digits = sklearn_digits()
-    X = (digits.data / 16.0).astype(np.float32)
-    y = digits.target.astype(np.int64)
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=test_size, random_state=seed, stratify=y
-    )
+    def build() -> dict:
+        import torch
+
+        require("sklearn", "scikit-learn")
+        from sklearn.datasets import load_digits as sklearn_digits
+        from sklearn.model_selection import train_test_split
+
+        digits = sklearn_digits()
+        X = (digits.data / 16.0).astype(np.float32)
+        y = digits.target.astype(np.int64)
+        parts = train_test_split(X, y, test_size=test_size, random_state=seed, stratify=y)
+        return {name: torch.from_numpy(np.ascontiguousarray(part))
+                for name, part in zip(("X_train", "X_test", "y_train", "y_test"), parts)}
+
+    settings = {"test_size": test_size, "seed": seed, "sklearn": version("scikit-learn")}
+    if source.is_file():
+        parts = cache.cached("digits", settings, build, data=file_sha256(source)).payload
+    else:  # another scikit-learn layout: no file to key the entry by, so split every time
+        parts = build()
+    X_train, X_test, y_train, y_test = (parts[name].numpy() for name in
+                                        ("X_train", "X_test", "y_train", "y_test"))
     if size != 8:
         return DigitsSplit(upsample_images(X_train, size=size), upsample_images(X_test, size=size),
                            y_train, y_test, image_shape=(size, size))

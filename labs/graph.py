@@ -237,11 +237,11 @@ def leave_one_out_predictions(features, labels, seed: int = 0) -> np.ndarray:
     """Each node's label as predicted with that node held out: the predictions behind
     :func:`leave_one_out_accuracy` (the same scaled logistic regression), so that one can see
     *which* nodes a representation gets wrong. Used in: chapter 1.
+
+    Cached (``labs.cache``, keyed by the features, labels, seed and scikit-learn's version) for
+    number or string labels: a notebook run again skips the n fits, which cost seconds.
     """
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import LeaveOneOut, cross_val_predict
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
+    from importlib.metadata import version
 
     features = np.asarray(features, dtype=np.float64)
     labels = np.asarray(labels)
@@ -250,6 +250,26 @@ def leave_one_out_predictions(features, labels, seed: int = 0) -> np.ndarray:
                          "a single column x is x[:, None]")
     if len(features) != len(labels):
         raise ValueError(f"{len(features)} feature rows but {len(labels)} labels")
+    if labels.dtype.kind not in "biuU":  # objects have no content fingerprint: fit every time
+        return _leave_one_out_fits(features, labels, seed)
+
+    def build() -> dict:
+        predicted = _leave_one_out_fits(features, labels, seed)
+        return {"predicted": predicted.tolist(), "dtype": predicted.dtype.str}
+
+    settings = {"seed": seed, "sklearn": version("scikit-learn")}
+    payload = cache.cached("leave-one-out", settings, build, data=[features, labels]).payload
+    return np.array(payload["predicted"], dtype=payload["dtype"])
+
+
+def _leave_one_out_fits(features: np.ndarray, labels: np.ndarray, seed: int) -> np.ndarray:
+    """The fits behind :func:`leave_one_out_predictions`: one scaled logistic regression per
+    held-out node."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import LeaveOneOut, cross_val_predict
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
     model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000, random_state=seed))
     with repro.one_thread():
         return cross_val_predict(model, features, labels, cv=LeaveOneOut())

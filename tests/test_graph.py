@@ -164,3 +164,19 @@ def test_leave_one_out_predictions_name_the_misses():
         graph.leave_one_out_predictions(features[:, 0], labels)
     with pytest.raises(ValueError, match="20 feature rows but 19 labels"):
         graph.leave_one_out_predictions(features, labels[:-1])
+
+
+def test_leave_one_out_predictions_are_cached_with_their_labels_type(cache_folder):
+    rng = np.random.default_rng(1)
+    features = rng.normal(size=(12, 3))
+    for labels in (np.array(["Mr. Hi", "Officer"] * 6), np.arange(12) % 3):
+        fitted = graph._leave_one_out_fits(features, labels, 0)
+        first = graph.leave_one_out_predictions(features, labels)  # fitted, then stored
+        again = graph.leave_one_out_predictions(features, labels)  # loaded
+        assert first.dtype == again.dtype == fitted.dtype
+        assert np.array_equal(first, fitted) and np.array_equal(again, fitted)
+    assert len(list(cache_folder.glob("leave-one-out-*.pt"))) == 2
+    objects = np.array(["a", "b"] * 6, dtype=object)  # no content fingerprint: not cached
+    assert np.array_equal(graph.leave_one_out_predictions(features, objects),
+                          graph._leave_one_out_fits(features, objects, 0))
+    assert len(list(cache_folder.glob("leave-one-out-*.pt"))) == 2

@@ -1,3 +1,5 @@
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -116,6 +118,22 @@ def test_intrinsic_dimension_of_a_curved_manifold_is_its_own_not_the_ambient_one
     assert metrics.intrinsic_dimension(circle).dimension == pytest.approx(1.0, rel=0.2)
 
 
+def test_intrinsic_dimension_is_cached_to_the_bit(cache_folder, monkeypatch):
+    import sklearn.neighbors
+
+    X = np.random.default_rng(3).standard_normal((200, 5))
+    for method in ("twonn", "mle"):
+        computed = metrics._intrinsic_dimension(metrics.check_vectors(X), method,
+                                                2 if method == "twonn" else 10)
+        first = metrics.intrinsic_dimension(X, method=method)  # searched, then stored
+        assert (first.dimension, first.points_used) == (computed["dimension"],
+                                                        computed["points_used"])
+    monkeypatch.setattr(sklearn.neighbors, "NearestNeighbors", None)  # a search would fail
+    again = metrics.intrinsic_dimension(X, method="mle")  # loaded
+    assert again == first and again.k == 10
+    assert len(list(cache_folder.glob("intrinsic-dimension-*.pt"))) == 2
+
+
 def test_intrinsic_dimension_skips_duplicates_and_refuses_bad_input():
     rng = np.random.default_rng(2)
     X = rng.standard_normal((300, 3))
@@ -206,3 +224,14 @@ def test_spread_mean_and_sample_std_and_format():
 def test_spread_rejects_empty_or_non_finite(values):
     with pytest.raises(ValueError, match="at least one value, all finite"):
         metrics.spread(values)
+
+
+def test_cached_probe_scores_need_no_scikit_learn(cache_folder, monkeypatch):
+    rng = np.random.default_rng(4)
+    X, y = rng.standard_normal((60, 3)), np.arange(60) % 2
+    first = metrics.cross_val_probe_accuracy(X, y)
+    nested = metrics.nested_cross_val_probe_accuracy(X, y, Cs=(0.1, 1.0))
+    for module in ("sklearn", "sklearn.model_selection", "sklearn.exceptions"):
+        monkeypatch.setitem(sys.modules, module, None)  # any scikit-learn import now fails
+    assert metrics.cross_val_probe_accuracy(X, y) == first
+    assert metrics.nested_cross_val_probe_accuracy(X, y, Cs=(0.1, 1.0)) == nested

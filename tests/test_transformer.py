@@ -148,3 +148,67 @@ def test_the_network_is_loaded_only_when_needed(cache_folder):
 def test_an_encoder_needs_a_model_or_a_loader(minilm):
     with pytest.raises(ValueError, match="load_model"):
         transformer.TransformerEncoder("none", minilm.tokenizer)
+
+
+def test_weights_are_hashed_once_per_process_until_the_file_changes(tmp_path, monkeypatch):
+    import hashlib
+    import os
+
+    weights = tmp_path / "model.safetensors"
+    weights.write_bytes(b"weights")
+    expected = hashlib.sha256(b"weights").hexdigest()
+    hashed = []
+    real = data.file_sha256
+    monkeypatch.setattr(data, "file_sha256", lambda path: hashed.append(path) or real(path))
+    assert transformer.verify_weights(tmp_path, expected) == weights
+    assert transformer.verify_weights(tmp_path, expected) == weights
+    assert len(hashed) == 1  # the second check trusts the first: same path, size and mtime
+    weights.write_bytes(b"tampered")  # a new size: hashed again, and refused
+    with pytest.raises(transformer.ModelIntegrityError):
+        transformer.verify_weights(tmp_path, expected)
+    weights.write_bytes(b"Weights")  # same size; a new mtime is enough to hash it again
+    stat = weights.stat()
+    os.utime(weights, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    with pytest.raises(transformer.ModelIntegrityError):
+        transformer.verify_weights(tmp_path, expected)
+    assert len(hashed) == 3
+
+
+def test_word_and_layer_vectors_are_cached_and_equal_to_the_network(minilm, cache_folder):
+    sentence = "We sat on the grassy bank of the river."
+    direct = minilm._word_vector(sentence, "bank")
+    assert torch.equal(minilm.word_vector(sentence, "bank"), direct)
+    sentences = ["A river bank.", "The bank approved the loan for the new house."]
+    batch = minilm.tokenizer(sentences, padding=True, truncation=True, return_tensors="pt")
+    with torch.no_grad():
+        hidden = minilm.model(**batch, output_hidden_states=True).hidden_states
+    mask = batch["attention_mask"][..., None].float()
+    layers = minilm.layer_vectors(sentences)
+    assert layers.cls.shape == layers.mean.shape == (len(hidden), 2, 384)
+    for depth, states in enumerate(hidden):
+        assert torch.allclose(layers.cls[depth], states[:, 0], atol=1e-5)
+        assert torch.allclose(layers.mean[depth], (states * mask).sum(1) / mask.sum(1), atol=1e-5)
+    fresh = transformer.load_transformer()  # a re-run: both loaded, the network never built
+    assert torch.equal(fresh.word_vector(sentence, "bank"), direct)
+    again = fresh.layer_vectors(sentences)
+    assert torch.equal(again.cls, layers.cls) and torch.equal(again.mean, layers.mean)
+    assert not fresh.model_loaded
+    assert len(list(cache_folder.glob("word-vector-*.pt"))) == 1
+    with pytest.raises(ValueError, match="sentences is empty"):
+        minilm.layer_vectors([])
+
+
+def test_word_and_layer_vectors_of_an_unverified_model_are_not_cached(minilm, cache_folder):
+    unverified = transformer.TransformerEncoder("unverified", minilm.tokenizer, minilm.model)
+    unverified.word_vector("A river bank.", "bank")
+    unverified.layer_vectors(["A river bank."])
+    assert not cache_folder.exists() or not list(cache_folder.glob("*.pt"))
+
+
+def test_the_config_is_read_without_building_the_network(cache_folder):
+    lazy = transformer.load_transformer()
+    config = lazy.config
+    assert not lazy.model_loaded
+    assert (config.num_hidden_layers, config.hidden_size, config.vocab_size) == (6, 384, 30522)
+    built = lazy.model.config  # once the network is loaded, its own config
+    assert lazy.config is built and built.hidden_size == config.hidden_size
