@@ -181,17 +181,14 @@ class TransformerEncoder:
         sentences = list(sentences)
         if not sentences:
             raise ValueError("sentences is empty: pass at least one sentence")
-        if self.weights_sha256 is None:
-            return self._encode(sentences, batch_size)
 
         def build() -> dict:
             encoding = self._encode(sentences, batch_size)
             return {"tokens": encoding.tokens, "token_vectors": encoding.token_vectors,
                     "cls": encoding.cls, "mean": encoding.mean}
 
-        config = {"weights": self.weights_sha256, "max_length": self.max_length,
-                  "batch_size": batch_size, "device": self._device_type()}
-        payload = cache.cached("encoding", config, build, data=sentences).payload
+        payload = self._cached("encoding", {"max_length": self.max_length,
+                                            "batch_size": batch_size}, build, data=sentences)
         return Encoding(payload["tokens"], payload["token_vectors"], payload["cls"],
                         payload["mean"])
 
@@ -218,11 +215,11 @@ class TransformerEncoder:
 
     def _cached(self, name: str, settings: dict, build: Callable[[], dict], data) -> dict:
         """``build()``'s payload, through ``labs.cache`` for a verified model (keyed by its
-        weights, the device kind, torch's thread count and ``settings``), else built."""
+        weights, the device kind and ``settings``), else built: :meth:`encode`,
+        :meth:`word_vector` and :meth:`layer_vectors` share it."""
         if self.weights_sha256 is None:
             return build()
-        config = {"weights": self.weights_sha256, "device": self._device_type(),
-                  "threads": torch.get_num_threads(), **settings}
+        config = {"weights": self.weights_sha256, "device": self._device_type(), **settings}
         return cache.cached(name, config, build, data=data).payload
 
     def word_vector(self, sentence: str, word: str) -> torch.Tensor:
@@ -231,7 +228,9 @@ class TransformerEncoder:
         Cached for a verified model, like :meth:`encode`: a notebook run again loads the
         vectors without building the network.
         """
-        return self._cached("word-vector", {}, lambda: {"vector": self._word_vector(sentence, word)},
+        # One pass on torch's threads (not one_thread), so their count is part of the key.
+        return self._cached("word-vector", {"threads": torch.get_num_threads()},
+                            lambda: {"vector": self._word_vector(sentence, word)},
                             data=[sentence, word])["vector"]
 
     def layer_vectors(self, sentences: Sequence[str]) -> Encoding:
